@@ -1,0 +1,80 @@
+"""The `cti` command: one entry point, subcommands for each job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cti.config import ConfigError, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cti", description="ALO 153 CTI: Asterisk call tracking, screen pops, callbacks."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    pbx = commands.add_parser("pbx", help="the Asterisk 22 sandbox (development, tests, demo)",
+                              description="Run Debian sid's Asterisk 22 with asterisk-config/ "
+                              "in a chroot on loopback. Needs root.")
+    actions = pbx.add_subparsers(dest="pbx_command", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="build the sid root once, install the config, start, "
+                            "wait for FullyBooted",
+                            description="Build (once, cached) the Debian sid root with the asterisk "
+                            "package, install asterisk-config/, start Asterisk and return when AMI "
+                            "reports FullyBooted. Safe to run twice.")
+    up.add_argument("--fresh", action="store_true",
+                    help="start from empty logs (queue_log, CDR, CEL) and an empty astdb")
+    actions.add_parser("down", help="stop Asterisk and SIPp, unmount; also after a crash",
+                       description="Stop the sandbox Asterisk and every SIPp the project started, "
+                       "and unmount /proc from the root. Leaves nothing running or mounted.")
+    actions.add_parser("status", help="say what is built, running and mounted",
+                       description="Print whether the root is built, Asterisk runs and AMI "
+                       "answers, what is mounted and how many SIPp processes run.")
+
+    demo = commands.add_parser("demo", help="a live call centre: PBX, CTI, operators, citizens",
+                               description="Boot the sandbox PBX and the CTI, start simulated "
+                               "operators and a steady stream of citizens calling 153, and show "
+                               "what happens. Ctrl-C stops everything.")
+    demo.add_argument("--operators", type=int, default=4, help="simulated operators (1-5)")
+    demo.add_argument("--rate", type=float, default=0.5, help="new citizen calls per second")
+    demo.add_argument("--duration", type=float, default=0.0,
+                      help="stop after this many seconds (0: run until Ctrl-C)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "pbx":
+            return _pbx(settings, args)
+        if args.command == "demo":
+            from cti.demo import run_demo
+
+            return run_demo(settings, operators=args.operators, rate=args.rate,
+                            duration=args.duration)
+    except ConfigError as error:
+        print(f"cti: {error}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _pbx(settings: Settings, args: argparse.Namespace) -> int:
+    from cti.pbx.sandbox import Sandbox, SandboxError
+
+    sandbox = Sandbox(settings)
+    try:
+        if args.pbx_command == "up":
+            print(sandbox.up(fresh=args.fresh))
+        elif args.pbx_command == "down":
+            print(sandbox.down())
+        else:
+            status = sandbox.status()
+            print("\n".join(status.lines()))
+            return 0 if status.pid else 3
+    except SandboxError as error:
+        print(f"cti pbx {args.pbx_command}: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""Adapters to the PBX: AMI (events and actions) and FastAGI."""

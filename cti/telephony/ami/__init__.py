@@ -1,0 +1,1 @@
+"""Asterisk Manager Interface: byte framing, actions, sessions."""

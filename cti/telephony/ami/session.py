@@ -1,0 +1,168 @@
+"""A small asyncio AMI session: login, actions with responses, event lists, an event queue.
+
+One reader task owns the socket. Responses are matched to actions by ActionID; events that
+belong to an event list (QueueStatus, CoreShowChannels) go to that action; all other events
+go to a bounded queue that the consumer drains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable, Mapping
+
+from cti.telephony.ami.frames import FrameBuffer, Frame, encode_action
+
+BANNER_PREFIX = b"Asterisk Call Manager/"
+EVENT_QUEUE_SIZE = 10_000
+
+
+class AmiError(Exception):
+    """AMI refused an action or the link broke."""
+
+
+class AmiAuthError(AmiError):
+    """Login refused: wrong user or secret, or the address is not permitted."""
+
+
+class _PendingList:
+    def __init__(self) -> None:
+        self.response: Frame | None = None
+        self.events: list[Frame] = []
+        self.done: asyncio.Future[list[Frame]] = asyncio.get_running_loop().create_future()
+
+
+class AmiSession:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._ids = itertools.count(1)
+        self._responses: dict[str, asyncio.Future[Frame]] = {}
+        self._lists: dict[str, _PendingList] = {}
+        self.events: asyncio.Queue[Frame] = asyncio.Queue(EVENT_QUEUE_SIZE)
+        self.dropped_events = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(
+        cls, host: str, port: int, username: str, secret: str, *, timeout: float = 5.0
+    ) -> AmiSession:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        session = cls(reader, writer)
+        try:
+            banner = await asyncio.wait_for(reader.readline(), timeout)
+            if not banner.startswith(BANNER_PREFIX):
+                raise AmiError(f"not an AMI server: {banner[:40]!r}")
+            session._task = asyncio.create_task(session._read_loop(), name="ami-reader")
+            reply = await session.action(
+                "Login", {"Username": username, "Secret": secret}, timeout=timeout
+            )
+        except BaseException:
+            await session.close()
+            raise
+        if reply.response != "Success":
+            await session.close()
+            raise AmiAuthError(reply.get("Message") or "authentication failed")
+        return session
+
+    async def action(
+        self,
+        name: str,
+        headers: Mapping[str, str | int] | None = None,
+        variables: Mapping[str, str] | None = None,
+        *,
+        timeout: float = 5.0,
+    ) -> Frame:
+        action_id = f"alo153-{next(self._ids)}"
+        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        self._responses[action_id] = future
+        try:
+            self._send(name, {**(headers or {}), "ActionID": action_id}, variables)
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._responses.pop(action_id, None)
+
+    async def action_list(
+        self, name: str, headers: Mapping[str, str | int] | None = None, *, timeout: float = 10.0
+    ) -> list[Frame]:
+        """Run an action answered by an event list; return its events (without Complete)."""
+        action_id = f"alo153-{next(self._ids)}"
+        pending = _PendingList()
+        self._lists[action_id] = pending
+        try:
+            self._send(name, {**(headers or {}), "ActionID": action_id}, None)
+            return await asyncio.wait_for(pending.done, timeout)
+        finally:
+            self._lists.pop(action_id, None)
+
+    async def wait_event(self, match: Callable[[Frame], bool], *, timeout: float) -> Frame:
+        """Drain the event queue until an event matches; other events are discarded."""
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = await self.events.get()
+                if match(frame):
+                    return frame
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._writer.close()
+        with contextlib.suppress(Exception):
+            await self._writer.wait_closed()
+
+    def _send(
+        self,
+        name: str,
+        headers: Mapping[str, str | int],
+        variables: Mapping[str, str] | None,
+    ) -> None:
+        if self._task is None or self._task.done():
+            raise AmiError("AMI link is closed")
+        self._writer.write(encode_action(name, headers, variables))
+
+    async def _read_loop(self) -> None:
+        buffer = FrameBuffer()
+        try:
+            while data := await self._reader.read(65536):
+                for frame in buffer.feed(data):
+                    self._dispatch(frame)
+        finally:
+            self._fail_waiters(AmiError("AMI link closed"))
+
+    def _dispatch(self, frame: Frame) -> None:
+        action_id = frame.action_id or ""
+        pending = self._lists.get(action_id)
+        if pending is not None:
+            self._collect(pending, frame)
+        elif frame.response is not None and action_id in self._responses:
+            future = self._responses[action_id]
+            if not future.done():
+                future.set_result(frame)
+        elif frame.event is not None:
+            self._enqueue(frame)
+
+    def _collect(self, pending: _PendingList, frame: Frame) -> None:
+        if frame.response is not None:
+            pending.response = frame
+            if frame.response != "Success":
+                pending.done.set_exception(AmiError(frame.get("Message") or "action failed"))
+        elif frame.get("EventList") == "Complete":
+            if not pending.done.done():
+                pending.done.set_result(pending.events)
+        else:
+            pending.events.append(frame)
+
+    def _enqueue(self, frame: Frame) -> None:
+        try:
+            self.events.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.dropped_events += 1
+
+    def _fail_waiters(self, error: AmiError) -> None:
+        waiters = [*self._responses.values(), *(p.done for p in self._lists.values())]
+        for future in waiters:
+            if not future.done():
+                future.set_exception(error)
