@@ -15,32 +15,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    pbx = commands.add_parser("pbx", help="the Asterisk 22 sandbox (development, tests, demo)",
-                              description="Run Debian sid's Asterisk 22 with asterisk-config/ "
-                              "in a chroot on loopback. Needs root.")
+    pbx = commands.add_parser(
+        "pbx",
+        help="the Asterisk 22 sandbox (development, tests, demo)",
+        description="Run Debian sid's Asterisk 22 with asterisk-config/ "
+        "in a chroot on loopback. Needs root.",
+    )
     actions = pbx.add_subparsers(dest="pbx_command", required=True, metavar="ACTION")
-    up = actions.add_parser("up", help="build the sid root once, install the config, start, "
-                            "wait for FullyBooted",
-                            description="Build (once, cached) the Debian sid root with the asterisk "
-                            "package, install asterisk-config/, start Asterisk and return when AMI "
-                            "reports FullyBooted. Safe to run twice.")
-    up.add_argument("--fresh", action="store_true",
-                    help="start from empty logs (queue_log, CDR, CEL) and an empty astdb")
-    actions.add_parser("down", help="stop Asterisk and SIPp, unmount; also after a crash",
-                       description="Stop the sandbox Asterisk and every SIPp the project started, "
-                       "and unmount /proc from the root. Leaves nothing running or mounted.")
-    actions.add_parser("status", help="say what is built, running and mounted",
-                       description="Print whether the root is built, Asterisk runs and AMI "
-                       "answers, what is mounted and how many SIPp processes run.")
+    up = actions.add_parser(
+        "up",
+        help="build the sid root once, install the config, start, wait for FullyBooted",
+        description="Build (once, cached) the Debian sid root with the asterisk "
+        "package, install asterisk-config/, start Asterisk and return when AMI "
+        "reports FullyBooted. Safe to run twice.",
+    )
+    up.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from empty logs (queue_log, CDR, CEL) and an empty astdb",
+    )
+    actions.add_parser(
+        "down",
+        help="stop Asterisk and SIPp, unmount; also after a crash",
+        description="Stop the sandbox Asterisk and every SIPp the project started, "
+        "and unmount /proc from the root. Leaves nothing running or mounted.",
+    )
+    actions.add_parser(
+        "status",
+        help="say what is built, running and mounted",
+        description="Print whether the root is built, Asterisk runs and AMI "
+        "answers, what is mounted and how many SIPp processes run.",
+    )
 
-    demo = commands.add_parser("demo", help="a live call centre: PBX, CTI, operators, citizens",
-                               description="Boot the sandbox PBX and the CTI, start simulated "
-                               "operators and a steady stream of citizens calling 153, and show "
-                               "what happens. Ctrl-C stops everything.")
+    commands.add_parser(
+        "serve",
+        help="run the CTI service (FastAGI caller lookup)",
+        description="Run the CTI service: the FastAGI server that answers "
+        "the dialplan's caller lookup (agi://CTI_AGI_HOST:CTI_AGI_PORT/incoming). "
+        "Stops on SIGINT/SIGTERM.",
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="a live call centre: PBX, CTI, operators, citizens",
+        description="Boot the sandbox PBX and the CTI, start simulated "
+        "operators and a steady stream of citizens calling 153, and show "
+        "what happens. Ctrl-C stops everything.",
+    )
     demo.add_argument("--operators", type=int, default=4, help="simulated operators (1-5)")
     demo.add_argument("--rate", type=float, default=0.5, help="new citizen calls per second")
-    demo.add_argument("--duration", type=float, default=0.0,
-                      help="stop after this many seconds (0: run until Ctrl-C)")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=0.0,
+        help="stop after this many seconds (0: run until Ctrl-C)",
+    )
     return parser
 
 
@@ -50,11 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "pbx":
             return _pbx(settings, args)
+        if args.command == "serve":
+            return _serve(settings)
         if args.command == "demo":
             from cti.demo import run_demo
 
-            return run_demo(settings, operators=args.operators, rate=args.rate,
-                            duration=args.duration)
+            return run_demo(
+                settings, operators=args.operators, rate=args.rate, duration=args.duration
+            )
     except ConfigError as error:
         print(f"cti: {error}", file=sys.stderr)
         return 2
@@ -76,5 +108,22 @@ def _pbx(settings: Settings, args: argparse.Namespace) -> int:
             return 0 if status.pid else 3
     except SandboxError as error:
         print(f"cti pbx {args.pbx_command}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(settings: Settings) -> int:
+    import asyncio
+    import logging
+
+    from cti.bootstrap import serve
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(serve(settings))
+    except OSError as error:
+        print(f"cti serve: {error}", file=sys.stderr)
         return 1
     return 0

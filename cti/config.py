@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cti.domain.numbers import normalize_number
+
 REPO_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +29,8 @@ class Settings:
     # that a fresh clone reuses the root built by an earlier one.
     state_dir: Path = Path("/var/cache/alo153")
     asterisk_config: Path = REPO_DIR / "asterisk-config"
+    # Numbers refused at the door (abusive or automated callers), in any written form.
+    blocklist: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -41,6 +45,7 @@ class Settings:
             agi_port=_port(env, "CTI_AGI_PORT", defaults.agi_port),
             state_dir=Path(env.get("CTI_STATE_DIR", str(defaults.state_dir))),
             asterisk_config=Path(env.get("CTI_ASTERISK_CONFIG", str(defaults.asterisk_config))),
+            blocklist=_numbers(env, "CTI_BLOCKLIST"),
         )
 
 
@@ -51,3 +56,14 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name} must be a TCP port number, not {raw!r}")
     return int(raw)
+
+
+def _numbers(env: Mapping[str, str], name: str) -> frozenset[str]:
+    numbers = set()
+    for raw in env.get(name, "").split(","):
+        if raw.strip():
+            number = normalize_number(raw)
+            if number is None:
+                raise ConfigError(f"{name}: {raw.strip()!r} is not a phone number")
+            numbers.add(number)
+    return frozenset(numbers)

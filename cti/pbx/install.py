@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 from cti.pbx.sounds import write_hold_music
@@ -61,6 +62,16 @@ def install_config(root: Path, config_dir: Path) -> None:
         shutil.copy2(conf, etc / conf.name)
     operators = etc / "pjsip_operators.conf"
     operators.write_text(with_sandbox_contacts(operators.read_text(encoding="utf-8")), "utf-8")
+
+
+def write_hosts(root: Path) -> None:
+    """Resolve this machine's name inside the root without DNS.
+
+    For each call's RTCP address Asterisk looks up its own hostname, then A.ROOT-SERVERS.NET
+    if that fails: with the name in /etc/hosts no query ever leaves the machine.
+    """
+    name = socket.gethostname()
+    (root / "etc/hosts").write_text(f"127.0.0.1\tlocalhost {name}\n::1\tlocalhost ip6-localhost\n")
 
 
 def prepare_dirs(root: Path, *, fresh: bool) -> None:

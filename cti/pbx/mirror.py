@@ -5,6 +5,7 @@ The repository never names a mirror host; whatever this machine's apt uses is us
 
 from __future__ import annotations
 
+import os
 import re
 import urllib.error
 import urllib.request
@@ -18,7 +19,10 @@ class MirrorError(RuntimeError):
 
 
 def find_mirror(paths: tuple[Path, ...] = APT_SOURCES) -> str:
-    """The first non-security Debian archive URI in the apt sources."""
+    """CTI_DEBIAN_MIRROR if set, else the first non-security Debian URI in the apt sources."""
+    override = os.environ.get("CTI_DEBIAN_MIRROR")
+    if override:
+        return override.rstrip("/")
     for path in _source_files(paths):
         text = path.read_text(encoding="utf-8", errors="replace")
         uris = _deb822_uris(text) if path.suffix == ".sources" else _one_line_uris(text)

@@ -31,7 +31,14 @@ def build(root: Path, log: Path) -> None:
     staging = root.with_name(root.name + ".building")
     discard(staging)
     staging.parent.mkdir(parents=True, exist_ok=True)
-    command = ["debootstrap", "--variant=minbase", "--include=asterisk", "sid", str(staging), mirror]
+    command = [
+        "debootstrap",
+        "--variant=minbase",
+        "--include=asterisk",
+        "sid",
+        str(staging),
+        mirror,
+    ]
     with log.open("wb") as out:
         result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0:

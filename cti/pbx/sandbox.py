@@ -93,6 +93,7 @@ class Sandbox:
             self._unmount()
             install.install_config(self.paths.root, self.settings.asterisk_config)
             install.prepare_dirs(self.paths.root, fresh=fresh)
+            install.write_hosts(self.paths.root)
             process = self._start()
             self._wait_booted(process)
             return f"Asterisk up (pid {process.pid}), AMI on {self._ami_address()}"
@@ -133,12 +134,25 @@ class Sandbox:
         root = self.paths.root
         proc_dir = root / "proc"
         subprocess.run(["mount", "-t", "proc", "proc", str(proc_dir)], check=True)
-        command = ["chroot", str(root), "/usr/sbin/asterisk", "-f", "-n", "-U", "asterisk", "-G", "asterisk"]
+        command = [
+            "chroot",
+            str(root),
+            "/usr/sbin/asterisk",
+            "-f",
+            "-n",
+            "-U",
+            "asterisk",
+            "-G",
+            "asterisk",
+        ]
         self.paths.run.mkdir(parents=True, exist_ok=True)
         with self.paths.console_log.open("wb") as out:
             # Its own session: Ctrl-C in the shell that ran `up` must not reach Asterisk.
             process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.paths.pidfile.write_text(f"{process.pid}\n")
@@ -149,11 +163,15 @@ class Sandbox:
         while time.monotonic() < deadline:
             if process is not None and process.poll() is not None:
                 self._unmount()
-                raise SandboxError(f"Asterisk exited at start (code {process.returncode}): {self._tail()}")
+                raise SandboxError(
+                    f"Asterisk exited at start (code {process.returncode}): {self._tail()}"
+                )
             if _ami_answers(self.settings):
                 return
             time.sleep(0.1)
-        raise SandboxError(f"Asterisk did not report FullyBooted within {BOOT_TIMEOUT:.0f} s: {self._tail()}")
+        raise SandboxError(
+            f"Asterisk did not report FullyBooted within {BOOT_TIMEOUT:.0f} s: {self._tail()}"
+        )
 
     def _tail(self) -> str:
         try:
@@ -202,7 +220,11 @@ def _ami_answers(settings: Settings) -> bool:
 async def _fully_booted(settings: Settings) -> bool:
     try:
         session = await AmiSession.connect(
-            settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret, timeout=2.0
+            settings.ami_host,
+            settings.ami_port,
+            settings.ami_user,
+            settings.ami_secret,
+            timeout=2.0,
         )
     except AmiAuthError as error:
         raise SandboxError(f"AMI refused user {settings.ami_user!r}: {error}") from error

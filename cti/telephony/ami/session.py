@@ -12,7 +12,7 @@ import contextlib
 import itertools
 from collections.abc import Callable, Mapping
 
-from cti.telephony.ami.frames import FrameBuffer, Frame, encode_action
+from cti.telephony.ami.frames import Frame, FrameBuffer, encode_action
 
 BANNER_PREFIX = b"Asterisk Call Manager/"
 EVENT_QUEUE_SIZE = 10_000
@@ -162,7 +162,9 @@ class AmiSession:
             self.dropped_events += 1
 
     def _fail_waiters(self, error: AmiError) -> None:
-        waiters = [*self._responses.values(), *(p.done for p in self._lists.values())]
-        for future in waiters:
-            if not future.done():
-                future.set_exception(error)
+        for response in self._responses.values():
+            if not response.done():
+                response.set_exception(error)
+        for pending in self._lists.values():
+            if not pending.done.done():
+                pending.done.set_exception(error)

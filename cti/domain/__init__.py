@@ -1,0 +1,1 @@
+"""The call centre's rules, free of any framework: numbers, callers, calls, tickets."""

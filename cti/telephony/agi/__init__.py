@@ -1,0 +1,1 @@
+"""FastAGI: Asterisk asks the CTI about a call while the call waits."""

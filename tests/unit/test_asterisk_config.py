@@ -1,0 +1,70 @@
+"""Static checks on the configuration we ship: the rules a reviewer would otherwise check by eye."""
+
+import configparser
+import re
+
+from cti.config import REPO_DIR
+
+CONFIG = REPO_DIR / "asterisk-config"
+
+
+def _section(path: str, name: str) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    current = None
+    for line in (CONFIG / path).read_text().splitlines():
+        line = line.split(";", 1)[0].strip()
+        if line.startswith("["):
+            current = line[1 : line.index("]")]
+        elif current == name and "=" in line:
+            key, _, value = line.partition("=")
+            options.setdefault(key.strip(), []).append(value.strip())
+    return options
+
+
+def test_cti_manager_user_has_least_privilege() -> None:
+    cti = _section("manager.conf", "cti")
+    write = set(cti["write"][0].split(","))
+    read = set(cti["read"][0].split(","))
+    assert write == {"originate", "call", "agent"}
+    assert {"call", "agent", "user", "reporting", "cdr"} <= read
+    assert not {"command", "config", "all"} & (read | write)
+    assert cti["deny"] == ["0.0.0.0/0.0.0.0"]
+    assert cti["permit"] == ["127.0.0.1/255.255.255.255"]
+
+
+def test_manager_listens_on_loopback_and_filters_noise() -> None:
+    general = _section("manager.conf", "general")
+    assert general["bindaddr"] == ["127.0.0.1"]
+    assert "ALO153_CALL" in general["channelvars"][0]
+    text = (CONFIG / "manager.conf").read_text()
+    for noisy in ("VarSet", "Newexten"):
+        assert f"eventfilter(action(exclude),name({noisy})) =" in text
+
+
+def test_modules_are_loaded_explicitly() -> None:
+    modules = _section("modules.conf", "modules")
+    assert modules["autoload"] == ["no"]
+    loaded = set(modules["load"])
+    for needed in ("chan_pjsip.so", "app_queue.so", "res_agi.so", "cdr_csv.so", "res_speech.so"):
+        assert needed in loaded
+
+
+def test_153_goes_through_a_bounded_lookup_to_the_queue() -> None:
+    dialplan = (CONFIG / "extensions.conf").read_text()
+    assert "exten => 153,1,Goto(alo153-entry,s,1)" in dialplan
+    assert re.search(r"Set\(TIMEOUT\(absolute\)=\$\{ALO153_AGI_TIMEOUT\}\)", dialplan)
+    assert "exten => T,1," in dialplan
+    assert "Set(AGIEXITONHANGUP=yes)" in dialplan
+    assert re.search(r"Queue\(alo153,t,,,\$\{ALO153_MAX_WAIT\}\)", dialplan)
+
+
+def test_queue_log_and_call_records_are_enabled() -> None:
+    assert _section("logger.conf", "general")["queue_log"] == ["yes"]
+    assert _section("cdr.conf", "general")["enable"] == ["yes"]
+    assert _section("cel.conf", "general")["enable"] == ["yes"]
+
+
+def test_queues_exist_for_citizens_and_feedback() -> None:
+    parser = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=(";",))
+    parser.read_string(re.sub(r"\]\((\S+)\)", "]", (CONFIG / "queues.conf").read_text()))
+    assert {"alo153", "alo153-feedback"} <= set(parser.sections())
