@@ -135,7 +135,8 @@ def build_dockerfile(service: dict[str, Any]) -> Path:
     build = service["build"]
     if isinstance(build, str):
         return (REPO / build / "Dockerfile").resolve()
-    return (REPO / build.get("context", ".") / build.get("dockerfile", "Dockerfile")).resolve()
+    context = str(build.get("context", "."))
+    return (REPO / context / str(build.get("dockerfile", "Dockerfile"))).resolve()
 
 
 def depends_on(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -162,7 +163,9 @@ def volume_mounts(service: dict[str, Any]) -> list[tuple[str | None, str, bool]]
 
 
 def is_named_volume(source: str | None) -> bool:
-    return bool(source) and not source.startswith((".", "/", "~")) and "/" not in source
+    if not source:
+        return False
+    return not source.startswith((".", "/", "~")) and "/" not in source
 
 
 def published_host_ip(port: Any) -> str | None:
@@ -267,6 +270,17 @@ def test_cti_and_dialer_wait_for_a_healthy_pbx_redis_and_postgres() -> None:
                 name,
                 dependency,
             )
+
+
+def test_redis_and_postgres_are_the_official_images_with_durable_settings() -> None:
+    redis, postgres = services()["redis"], services()["postgres"]
+    assert re.fullmatch(r"redis:[\w.-]+", redis["image"])
+    assert re.fullmatch(r"postgres:[\w.-]+", postgres["image"])
+    command = redis["command"]
+    command = command if isinstance(command, list) else command.split()
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    assert "redis-cli" in redis["healthcheck"]["test"]
 
 
 def test_every_named_volume_used_is_declared() -> None:
@@ -564,7 +578,10 @@ def run_entrypoint(
 def pbx_root(tmp_path: Path) -> Path:
     etc = tmp_path / "etc/asterisk"
     etc.mkdir(parents=True)
-    shutil.copy(ASTERISK_CONFIG / "manager.conf", etc / "manager.conf")
+    shipped = (ASTERISK_CONFIG / "manager.conf").read_text(encoding="utf-8")
+    # A second manager user, whose secret the entrypoint must leave alone.
+    other_user = "\n[monitoring]\nsecret = not-the-cti-secret\nread = system\n"
+    (etc / "manager.conf").write_text(shipped + other_user, encoding="utf-8")
     return tmp_path
 
 
