@@ -33,14 +33,6 @@ def rooted_in(root: Path) -> Callable[[int], bool]:
     return match
 
 
-def cmdline_contains(fragment: str) -> Callable[[int], bool]:
-    def match(pid: int) -> bool:
-        raw = (PROC / str(pid) / "cmdline").read_bytes()
-        return fragment in raw.replace(b"\0", b" ").decode(errors="replace")
-
-    return match
-
-
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -16,18 +16,9 @@ from pathlib import Path
 from cti.config import Settings
 from cti.pbx import install, rootfs
 from cti.pbx.mirror import MirrorError
-from cti.pbx.processes import (
-    alive,
-    cmdline_contains,
-    mounts_under,
-    pids_where,
-    rooted_in,
-    terminate,
-)
+from cti.pbx.processes import alive, mounts_under, pids_where, rooted_in, terminate
+from cti.simulate.sipp import kill_stray_sipp, sipp_pids
 from cti.telephony.ami.session import AmiAuthError, AmiError, AmiSession
-
-# Every SIPp the project starts names a scenario file in this directory on its command line.
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "simulate" / "scenarios"
 
 BOOT_TIMEOUT = 30.0
 
@@ -102,7 +93,7 @@ class Sandbox:
         """Stop Asterisk and every SIPp we started; unmount. Works after a crash too."""
         _require_root()
         with self._lock():
-            sipp = terminate(pids_where(cmdline_contains(str(SCENARIO_DIR))))
+            sipp = kill_stray_sipp()
             stopped = terminate(self._asterisk_pids(), grace=8.0)
             self._unmount()
             self.paths.pidfile.unlink(missing_ok=True)
@@ -116,7 +107,7 @@ class Sandbox:
             pid=pids[0] if pids else None,
             ami_ready=bool(pids) and _ami_answers(self.settings),
             mounts=tuple(mounts_under(self.paths.root)) if self.paths.root.exists() else (),
-            sipp=len(pids_where(cmdline_contains(str(SCENARIO_DIR)))),
+            sipp=len(sipp_pids()),
         )
 
     def cli_command(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -99,10 +100,9 @@ async def test_slow_partial_headers_are_cut_off_in_time(server: FastAgiServer) -
 async def test_a_megabyte_header_is_refused(server: FastAgiServer) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
     writer.write(b"agi_calleridname: " + b"x" * (1 << 20) + b"\n\n")
-    try:
+    # Closed with our megabyte unread, the socket may be reset: that is a refusal too.
+    with contextlib.suppress(ConnectionResetError):
         assert await asyncio.wait_for(reader.read(), 2) == b""
-    except ConnectionResetError:
-        pass  # closed with our megabyte unread: also a refusal
     writer.close()
     assert server.stats.bad_requests == 1
 
