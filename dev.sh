@@ -70,8 +70,13 @@ install_venv() {
         "$python" -m venv "$venv"
     fi
     say "installing the project and its dependencies"
-    "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$venv/bin/python" -m pip install -q -e "$here[dev]"
+    local log=$cache/pip-install.log
+    if ! { "$venv/bin/python" -m pip install -q --upgrade pip &&
+           "$venv/bin/python" -m pip install -q -e "$here[dev]"; } >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        say "pip install failed; the whole log is in $log"
+        exit 1
+    fi
     echo "$stamp" > "$venv/.alo153-stamp"
 }
 
@@ -94,7 +99,7 @@ case "$cmd" in
         prepare
         cd "$here"
         say "ruff"
-        ruff check cti agi_scripts dialer tests bench
+        ruff check .
         say "mypy"
         mypy
         say "pytest"
