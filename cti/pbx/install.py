@@ -8,7 +8,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from cti.pbx.sounds import write_hold_music
+from cti.pbx.sounds import write_greeting, write_hold_music
 
 # Operator 1001's SIPp softphone listens on 127.0.0.1:5101, 1010's on 5110, and so on.
 OPERATOR_PORT_BASE = 5100
@@ -86,7 +86,7 @@ def prepare_dirs(root: Path, *, fresh: bool) -> None:
     for rel in WRITABLE:
         (root / rel).mkdir(parents=True, exist_ok=True)
     write_hold_music(root / "var/lib/asterisk/moh/alo153")
-    (root / "var/lib/asterisk/sounds/alo153").mkdir(parents=True, exist_ok=True)
+    write_greeting(root / "var/lib/asterisk/sounds/alo153")
     for rel in WRITABLE:
         _chown_tree(root / rel, uid, gid)
 

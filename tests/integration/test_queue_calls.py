@@ -62,7 +62,7 @@ async def test_citizen_hanging_up_while_waiting_is_an_abandon_with_its_wait(
     )
     assert paused.response == "Success"
     caller = citizen_number()
-    result = await run_citizens(CitizenCall(caller=caller, behaviour="stay", seconds=3))
+    result = await run_citizens(CitizenCall(caller=caller, behaviour="stay", seconds=5))
     assert result.ok, result.errors
     root = sandbox.paths.root
     events = await eventually(
@@ -72,9 +72,23 @@ async def test_citizen_hanging_up_while_waiting_is_an_abandon_with_its_wait(
     # ABANDON|position|original position|wait seconds
     position, original, waited = events[0].data[:3]
     assert (position, original) == ("1", "1")
-    assert 1 <= int(waited) <= 3
+    assert 2 <= int(waited) <= 5  # 5 s on the line less the 1.5 s greeting
     record = await eventually(lambda: cdrs(root, caller), timeout=10, what="the CDR")
     assert record[0]["dstchannel"] == ""
+
+
+async def test_citizen_hanging_up_in_the_greeting_never_enters_the_queue(
+    sandbox: Sandbox, operator_1001: SippProcess
+) -> None:
+    caller = citizen_number()
+    result = await run_citizens(CitizenCall(caller=caller, behaviour="stay", seconds=0.5))
+    assert result.ok, result.errors
+    root = sandbox.paths.root
+    record = await eventually(lambda: cdrs(root, caller), timeout=10, what="the CDR")
+    assert record[0]["lastapp"] == "Playback"
+    assert record[0]["dstchannel"] == ""
+    assert call_events(root, caller) == []
+    assert operator_1001.received_calls() == []
 
 
 async def test_call_reaches_the_queue_when_nothing_answers_fastagi(
