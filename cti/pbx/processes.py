@@ -33,6 +33,20 @@ def rooted_in(root: Path) -> Callable[[int], bool]:
     return match
 
 
+def runs_file_under(program: str, directory: Path) -> Callable[[int], bool]:
+    """Processes of `program` (argv[0]'s name) with an argument below `directory`: how runs
+    of a program that keep no pid file (SIPp with our scenarios) are told from others."""
+    prefix = str(directory) + "/"
+
+    def match(pid: int) -> bool:
+        argv = (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+        args = [a.decode(errors="replace") for a in argv if a]
+        return bool(args) and Path(args[0]).name == program \
+            and any(a.startswith(prefix) for a in args)
+
+    return match
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

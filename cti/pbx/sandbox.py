@@ -17,7 +17,7 @@ from cti.config import Settings
 from cti.pbx import install, rootfs
 from cti.pbx.mirror import MirrorError
 from cti.pbx.processes import alive, mounts_under, pids_where, rooted_in, terminate
-from cti.simulate.sipp import kill_stray_sipp, sipp_pids
+from cti.simulate import kill_stray_sipp, sipp_pids
 from cti.telephony.ami.session import AmiAuthError, AmiError, AmiSession
 
 BOOT_TIMEOUT = 30.0

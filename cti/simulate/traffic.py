@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from cti.simulate.sipp import CitizenCall
+from cti.simulate.parties import CitizenCall
 
 Kind = Literal["talks", "gives up waiting", "hangs up in greeting"]
 

@@ -38,7 +38,7 @@ from cti.simulate import (
     run_citizens,
     sipp_pids,
 )
-from cti.simulate.sipp import KILL_WAIT, TERM_WAIT
+from cti.simulate.ending import KILL_WAIT, TERM_WAIT
 
 pytestmark = pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp is not installed")
 
