@@ -2,7 +2,9 @@
 
 One reader task owns the socket. Responses are matched to actions by ActionID; events that
 belong to an event list (QueueStatus, CoreShowChannels) go to that action; all other events
-go to a bounded queue that the consumer drains.
+go to a bounded queue that the consumer drains. When the consumer falls behind, the reader
+waits for room instead of growing memory or dropping events: TCP backs up and Asterisk cuts
+the session after manager.conf's writetimeout, and the client reconnects and resynchronises.
 """
 
 from __future__ import annotations
@@ -41,15 +43,22 @@ class AmiSession:
         self._responses: dict[str, asyncio.Future[Frame]] = {}
         self._lists: dict[str, _PendingList] = {}
         self.events: asyncio.Queue[Frame] = asyncio.Queue(EVENT_QUEUE_SIZE)
-        self.dropped_events = 0
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
     async def connect(
-        cls, host: str, port: int, username: str, secret: str, *, timeout: float = 5.0
+        cls,
+        host: str,
+        port: int,
+        username: str,
+        secret: str,
+        *,
+        timeout: float = 5.0,
+        queue_size: int = EVENT_QUEUE_SIZE,
     ) -> AmiSession:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         session = cls(reader, writer)
+        session.events = asyncio.Queue(queue_size)
         try:
             banner = await asyncio.wait_for(reader.readline(), timeout)
             if not banner.startswith(BANNER_PREFIX):
@@ -104,6 +113,15 @@ class AmiSession:
                 if match(frame):
                     return frame
 
+    @property
+    def closed(self) -> bool:
+        return self._task is None or self._task.done()
+
+    async def wait_closed(self) -> None:
+        """Return when the reader has stopped (the peer closed, or the link broke)."""
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -128,11 +146,11 @@ class AmiSession:
         try:
             while data := await self._reader.read(65536):
                 for frame in buffer.feed(data):
-                    self._dispatch(frame)
+                    await self._dispatch(frame)
         finally:
             self._fail_waiters(AmiError("AMI link closed"))
 
-    def _dispatch(self, frame: Frame) -> None:
+    async def _dispatch(self, frame: Frame) -> None:
         action_id = frame.action_id or ""
         pending = self._lists.get(action_id)
         if pending is not None:
@@ -142,7 +160,7 @@ class AmiSession:
             if not future.done():
                 future.set_result(frame)
         elif frame.event is not None:
-            self._enqueue(frame)
+            await self.events.put(frame)
 
     def _collect(self, pending: _PendingList, frame: Frame) -> None:
         if frame.response is not None:
@@ -154,12 +172,6 @@ class AmiSession:
                 pending.done.set_result(pending.events)
         else:
             pending.events.append(frame)
-
-    def _enqueue(self, frame: Frame) -> None:
-        try:
-            self.events.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.dropped_events += 1
 
     def _fail_waiters(self, error: AmiError) -> None:
         for response in self._responses.values():
