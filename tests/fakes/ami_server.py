@@ -14,6 +14,8 @@ class FakeAmi:
     answer_pings: bool = True
     # Actions the peer swallows without answering (to leave them in flight).
     swallow: set[str] = field(default_factory=set)
+    # Events sent right behind an action's response, in the same write ("{id}" = its ActionID).
+    follow_up: dict[str, str] = field(default_factory=dict)
     logins: int = 0
     actions: list[Frame] = field(default_factory=list)
     _writers: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -67,6 +69,8 @@ class FakeAmi:
             writer.write(f"Response: {reply}\r\nActionID: {frame.action_id}\r\n\r\n".encode())
             if action == "Login" and reply == "Success":
                 writer.write(b"Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n")
+            if action in self.follow_up:
+                writer.write(self.follow_up[action].format(id=frame.action_id).encode())
             await writer.drain()
 
     def _reply(self, action: str, frame: Frame) -> str | None:

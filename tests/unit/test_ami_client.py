@@ -143,3 +143,21 @@ async def test_a_value_with_crlf_never_reaches_the_wire(peer: FakeAmi) -> None:
     await asyncio.sleep(0.1)
     assert peer.named("Command") == []
     await client.close()
+
+
+async def test_an_event_carrying_our_action_id_is_delivered_not_taken_for_the_answer(
+    peer: FakeAmi,
+) -> None:
+    # OriginateResponse has both our ActionID and a Response header, and may arrive in the
+    # same read as the action's own answer.
+    peer.follow_up["Originate"] = (
+        "Event: OriginateResponse\r\nActionID: {id}\r\nResponse: Failure\r\nReason: 0\r\n\r\n"
+    )
+    events: list[Frame] = []
+    client = await client_for(peer, await peer.start(), events)
+    await client.wait_up(2)
+    for _ in range(20):
+        queued = await client.action("Originate", {"Channel": "Local/1@alo153-dialout"})
+        assert queued.get("Response") == "Success"
+    await until(lambda: len([e for e in events if e.event == "OriginateResponse"]) == 20)
+    await client.close()

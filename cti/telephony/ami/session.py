@@ -155,15 +155,17 @@ class AmiSession:
         pending = self._lists.get(action_id)
         if pending is not None:
             self._collect(pending, frame)
-        elif frame.response is not None and action_id in self._responses:
-            future = self._responses[action_id]
-            if not future.done():
-                future.set_result(frame)
         elif frame.event is not None:
+            # An event is never an action's answer, even when it carries our ActionID and a
+            # Response header (OriginateResponse does both).
             await self.events.put(frame)
+        else:
+            future = self._responses.get(action_id)
+            if future is not None and not future.done():
+                future.set_result(frame)
 
     def _collect(self, pending: _PendingList, frame: Frame) -> None:
-        if frame.response is not None:
+        if frame.event is None:
             pending.response = frame
             if frame.response != "Success":
                 pending.done.set_exception(AmiError(frame.get("Message") or "action failed"))
