@@ -9,9 +9,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${ALO153_CACHE:-/var/cache/alo153}
 venv=$cache/venv
-# Debian packages the demo and the tests use on the host. Asterisk itself lives in a Debian
+# Debian packages the demo and the tests use on the host (the tests start their own Redis and
+# PostgreSQL servers on loopback, in temporary directories). Asterisk itself lives in a Debian
 # sid root that `cti pbx up` builds with debootstrap (Debian 12 has no asterisk package).
-debs=(python3 python3-venv python3-dev debootstrap sip-tester ca-certificates procps)
+debs=(python3 python3-venv python3-dev debootstrap sip-tester ca-certificates procps redis-server postgresql)
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -39,7 +40,17 @@ install_debs() {
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Packages such as redis-server and postgresql start a system-wide server when installed;
+    # the tests start their own, so a policy-rc.d keeps the packaged ones from starting.
+    local policy=/usr/sbin/policy-rc.d own_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && own_policy=1
+    fi
+    local status=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null || status=$?
+    [ -z "$own_policy" ] || rm -f "$policy"
+    [ "$status" -eq 0 ] || { say "apt-get install failed (exit $status)"; exit 1; }
 }
 
 pick_python() {
