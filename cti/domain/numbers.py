@@ -18,11 +18,10 @@ def normalize_number(raw: str) -> str | None:
     Short numbers (internal extensions, 153 itself) are kept as digits.
     """
     text = raw.strip()
-    international = text.startswith(("+", "00"))
     digits = _NOT_DIGIT.sub("", text)
     if not digits:
         return None
-    if international:
+    if text.startswith(("+", "00")):
         digits = digits[2:] if text.startswith("00") else digits
         if not digits.startswith("90"):
             return None  # a foreign number: kept out of Turkish matching
@@ -31,7 +30,9 @@ def normalize_number(raw: str) -> str | None:
         digits = digits[2:]
     elif digits.startswith("0") and len(digits) == NATIONAL_LENGTH + 1:
         digits = digits[1:]
-    if len(digits) == NATIONAL_LENGTH:
+    elif digits.startswith("0"):
+        return digits if len(digits) <= 6 else None  # an incomplete national number
+    if len(digits) == NATIONAL_LENGTH and not digits.startswith("0"):
         return "0" + digits
     return digits if len(digits) <= 6 else None
 
