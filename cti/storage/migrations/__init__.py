@@ -1,0 +1,1 @@
+"""Alembic migrations of the call-outcome log; run them with `cti.storage.migrate`."""

@@ -1,0 +1,15 @@
+"""The call-outcome log on a real PostgreSQL server: the same behaviour as on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+# Imported for pytest, which finds the fixture (named `postgres_cluster`) in this module.
+from tests.integration.postgres import PostgresCluster, postgres_cluster_fixture  # noqa: F401
+from tests.unit.test_call_log_sqlite import CallLogBehaviour
+
+
+class TestCallLogOnPostgres(CallLogBehaviour):
+    @pytest.fixture
+    def url(self, postgres_cluster: PostgresCluster) -> str:
+        return postgres_cluster.create_database()
