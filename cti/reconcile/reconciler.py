@@ -2,8 +2,10 @@
 
 A call counts as ended for Asterisk once its citizen CDR is written (CDRs are written at hang
 up). Such a call that the log lacks, or still holds as in progress, is saved from Asterisk's
-record; a call the log already closed from live events is left as it is (live times are finer
-than queue_log's seconds). Saving is an upsert keyed by Linkedid: a call is never doubled.
+record. A call the log already closed from live events keeps its live times (finer than
+queue_log's seconds) unless it disagrees with Asterisk on how the call ended or who answered:
+then Asterisk's record wins (events were lost while the link was down). Saving is an upsert
+keyed by Linkedid: a call is never doubled.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class ReconcileReport:
     calls_seen: int = 0
     filled: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
 
 
 class Reconciler:
@@ -87,6 +90,8 @@ class Reconciler:
                 report.filled.append(record.call_id)
             elif stored.outcome is Outcome.IN_PROGRESS:
                 report.closed.append(record.call_id)
+            elif _verdict(stored) != _verdict(record):
+                report.corrected.append(record.call_id)
             else:
                 continue
             changed.append(record)
@@ -98,3 +103,7 @@ class Reconciler:
         for callid, entries in list(self._pending.items()):
             if entries and entries[-1].epoch < now - PENDING_MAX_AGE:
                 del self._pending[callid]
+
+
+def _verdict(record: CallRecord) -> tuple[Outcome, str | None]:
+    return record.outcome, record.answered_by

@@ -94,7 +94,8 @@ async def test_abandon_timeout_and_greeting_hangups_get_their_outcomes(logs: Pat
 async def test_calls_already_closed_live_are_left_alone_and_nothing_doubles(logs: Path) -> None:
     write(logs, ANSWERED, [cdr("a-1.0", "05321112233", T, T + 49)])
     store = MemoryStore()
-    live = CallRecord("a-1.0", "05321112233", "Ayşe", T, outcome=Outcome.ANSWERED, ended_at=T + 49)
+    live = CallRecord("a-1.0", "05321112233", "Ayşe", T, outcome=Outcome.ANSWERED,
+                      answered_by="op1001", ended_at=T + 49)
     store.records["a-1.0"] = live
     reconciler = Reconciler(store, logs)
     assert (await reconciler.run_once(NOW)).filled == []
@@ -145,3 +146,14 @@ async def test_a_rotated_file_is_read_from_its_start(logs: Path) -> None:
     )
     await reconciler.run_once(NOW)
     assert sorted(store.records) == ["f-1.0", "g-1.0"]
+
+
+async def test_a_live_record_that_missed_the_answer_is_corrected_by_asterisk(logs: Path) -> None:
+    write(logs, ANSWERED, [cdr("a-1.0", "05321112233", T, T + 49)])
+    store = MemoryStore()
+    store.records["a-1.0"] = CallRecord(
+        "a-1.0", "05321112233", "", T, outcome=Outcome.ABANDONED, ended_at=T + 49
+    )
+    report = await Reconciler(store, logs).run_once(NOW)
+    assert report.corrected == ["a-1.0"]
+    assert store.records["a-1.0"].answered_by == "op1001"

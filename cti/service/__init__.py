@@ -1,0 +1,1 @@
+"""Application services: they wire the domain to the adapters for one running CTI."""
