@@ -1,11 +1,18 @@
-"""Settings, read once from the environment into a validated, frozen dataclass."""
+"""Settings: read once at start from CTI_* environment variables and an optional TOML file
+(CTI_CONFIG, or `cti serve --config`), validated into a frozen dataclass.
+
+The environment wins over the file. Keys in the file are the field names below
+(`ami_secret = "…"`); an unknown key or a bad value stops the start with one clear line.
+"""
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from cti.domain.numbers import normalize_number
 
@@ -13,7 +20,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(ValueError):
-    """An environment variable holds a value the CTI cannot use."""
+    """A setting holds a value the CTI cannot use."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +32,15 @@ class Settings:
     ami_secret: str = "alo153-sandbox-secret"
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    # Where the CTI keeps its own data (the SQLite call log unless CTI_DATABASE_URL is set).
+    data_dir: Path = Path("/var/lib/alo153")
+    database_url: str = ""
+    redis_url: str = ""
+    # Asterisk's logs (queue_log, cdr-custom/): the record the call log is reconciled against.
+    asterisk_log_dir: Path = Path("/var/log/asterisk")
+    reconcile_interval: float = 60.0
     # Where the sandbox keeps its Debian sid root and runtime files; outside the checkout so
     # that a fresh clone reuses the root built by an earlier one.
     state_dir: Path = Path("/var/cache/alo153")
@@ -32,38 +48,75 @@ class Settings:
     # Numbers refused at the door (abusive or automated callers), in any written form.
     blocklist: frozenset[str] = frozenset()
 
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'cti.sqlite3'}"
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, config_file: Path | None = None
+    ) -> Settings:
         env = os.environ if env is None else env
-        defaults = cls()
-        return cls(
-            ami_host=env.get("CTI_AMI_HOST", defaults.ami_host),
-            ami_port=_port(env, "CTI_AMI_PORT", defaults.ami_port),
-            ami_user=env.get("CTI_AMI_USER", defaults.ami_user),
-            ami_secret=env.get("CTI_AMI_SECRET", defaults.ami_secret),
-            agi_host=env.get("CTI_AGI_HOST", defaults.agi_host),
-            agi_port=_port(env, "CTI_AGI_PORT", defaults.agi_port),
-            state_dir=Path(env.get("CTI_STATE_DIR", str(defaults.state_dir))),
-            asterisk_config=Path(env.get("CTI_ASTERISK_CONFIG", str(defaults.asterisk_config))),
-            blocklist=_numbers(env, "CTI_BLOCKLIST"),
-        )
+        path = config_file or (Path(env["CTI_CONFIG"]) if env.get("CTI_CONFIG") else None)
+        values = {**(_read_toml(path) if path else {}), **_from_environment(env)}
+        converted: dict[str, Any] = {name: _convert(name, raw) for name, raw in values.items()}
+        return cls(**converted)
 
 
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None:
-        return default
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _from_environment(env: Mapping[str, str]) -> dict[str, str]:
+    return {name: env[f"CTI_{name.upper()}"] for name in _TYPES if f"CTI_{name.upper()}" in env}
+
+
+def _read_toml(path: Path) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read the configuration file {path}: {error}") from error
+    unknown = sorted(set(data) - set(_TYPES))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return {name: ",".join(map(str, v)) if isinstance(v, list) else str(v)
+            for name, v in data.items()}
+
+
+def _convert(name: str, raw: str) -> object:
+    kind = _TYPES[name]
+    if name.endswith("_port"):
+        return _port(name, raw)
+    if kind in ("int", "float"):
+        return _number(name, raw)
+    if kind == "Path":
+        return Path(raw)
+    if name == "blocklist":
+        return _numbers(name, raw)
+    return raw
+
+
+def _port(name: str, raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(f"{name} must be a TCP port number, not {raw!r}")
+        raise ConfigError(f"CTI_{name.upper()} must be a TCP port number, not {raw!r}")
     return int(raw)
 
 
-def _numbers(env: Mapping[str, str], name: str) -> frozenset[str]:
+def _number(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"CTI_{name.upper()} must be a positive number, not {raw!r}")
+    return value
+
+
+def _numbers(name: str, raw: str) -> frozenset[str]:
     numbers = set()
-    for raw in env.get(name, "").split(","):
-        if raw.strip():
-            number = normalize_number(raw)
+    for item in raw.split(","):
+        if item.strip():
+            number = normalize_number(item)
             if number is None:
-                raise ConfigError(f"{name}: {raw.strip()!r} is not a phone number")
+                raise ConfigError(f"CTI_{name.upper()}: {item.strip()!r} is not a phone number")
             numbers.add(number)
     return frozenset(numbers)
