@@ -1,4 +1,9 @@
-"""The composition root: builds every adapter and service `cti serve` runs, and owns them."""
+"""The composition root: builds every adapter and service `cti serve` runs, and owns them.
+
+Data flows one way: Asterisk's AMI events → translation → call tracker → record writer →
+call log; FastAGI lookups answer from the caller directory; reconciliation fills the call log
+from Asterisk's own records. Every long-lived task started here is cancelled here.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,98 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import agi_scripts
 from cti.config import Settings
 from cti.domain.callers import RecentCallers
+from cti.domain.calls.tracker import CallTracker
+from cti.reconcile.reconciler import Reconciler
+from cti.service.call_ingest import CallIngest
+from cti.service.periodic import every
+from cti.service.record_writer import RecordWriter
+from cti.service.resync import LinkResync
+from cti.storage.call_log import CallLog
+from cti.storage.db import create_engine, session_factory
+from cti.storage.migrate import upgrade_engine
 from cti.telephony.agi.server import FastAgiServer
+from cti.telephony.ami.client import AmiClient, AmiTarget
+from cti.telephony.ami.frames import Frame
 
 log = logging.getLogger(__name__)
 
+SWEEP_EVERY = 300.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    call_log: CallLog
+    writer: RecordWriter
+    ingest: CallIngest
+    reconciler: Reconciler
+    agi: FastAgiServer
+    ami: AmiClient
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
 
 @contextlib.asynccontextmanager
-async def running_services(settings: Settings) -> AsyncIterator[FastAgiServer]:
-    callers = RecentCallers(settings.blocklist)
-    agi = FastAgiServer(agi_scripts.routes(callers), host=settings.agi_host, port=settings.agi_port)
-    await agi.start()
-    log.info("FastAGI listening on %s:%d", settings.agi_host, agi.port)
+async def running_services(settings: Settings) -> AsyncIterator[Services]:
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database)
+    await upgrade_engine(engine)
+    services = _build(settings, CallLog(session_factory(engine)))
     try:
-        yield agi
+        await services.agi.start()
+        log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
+        _start_tasks(services)
+        yield services
     finally:
-        await agi.close()
+        await _stop(services)
+        await engine.dispose()
+
+
+def _build(settings: Settings, call_log: CallLog) -> Services:
+    writer = RecordWriter(call_log)
+    ingest = CallIngest(CallTracker(), writer)
+    reconciler = Reconciler(call_log, settings.asterisk_log_dir)
+    agi = FastAgiServer(
+        agi_scripts.routes(RecentCallers(settings.blocklist)),
+        host=settings.agi_host, port=settings.agi_port,
+    )
+
+    async def on_event(frame: Frame) -> None:
+        ingest.on_frame(frame)
+
+    target = AmiTarget(host=settings.ami_host, port=settings.ami_port,
+                       username=settings.ami_user, secret=settings.ami_secret)
+    ami = AmiClient(target, on_event, on_connected=LinkResync(ingest, writer, reconciler))
+    return Services(settings, call_log, writer, ingest, reconciler, agi, ami)
+
+
+def _start_tasks(services: Services) -> None:
+    interval = services.settings.reconcile_interval
+
+    async def sweep() -> None:
+        services.ingest.sweep_stale()
+
+    services.tasks += [
+        asyncio.create_task(services.writer.run(), name="record-writer"),
+        asyncio.create_task(every(interval, services.reconciler.run_once, name="reconcile"),
+                            name="reconcile"),
+        asyncio.create_task(every(SWEEP_EVERY, sweep, name="sweep"), name="sweep"),
+    ]
+    services.ami.start()
+
+
+async def _stop(services: Services) -> None:
+    await services.ami.close()
+    for task in services.tasks:
+        task.cancel()
+    await asyncio.gather(*services.tasks, return_exceptions=True)
+    await services.writer.flush()  # what was accepted is written before we go
+    await services.agi.close()
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:

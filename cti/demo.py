@@ -51,11 +51,11 @@ async def _demo(settings: Settings, operators: int, rate: float, duration: float
     if duration > 0:
         loop.call_later(duration, stop.set)
     sandbox = Sandbox(settings)
-    async with _pbx(sandbox), running_services(settings) as agi, _ami(settings) as ami:
+    async with _pbx(sandbox), running_services(settings) as services, _ami(settings) as ami:
         extensions = [str(1001 + n) for n in range(operators)]
         async with _operators(ami, extensions):
             print(where_to_look(sandbox, settings, extensions))
-            await _run(sandbox, ami, agi, rate, stop)
+            await _run(sandbox, ami, services.agi, rate, stop)
     print("cti demo: stopped; nothing left running")
 
 

@@ -94,3 +94,27 @@ class TimelineRow(Base):
     at: Mapped[float]
     kind: Mapped[str]
     detail: Mapped[str] = mapped_column(Text)
+
+
+class Ticket(Base):
+    """A citizen's request; the ticket domain grows this table in later revisions.
+
+    `status` is one of new, first_contact_solved, forwarded, in_progress, resolved, feedback,
+    closed, reopened. A ticket is open unless closed or solved during the first contact.
+    """
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # 153-2026-000123
+    # National form (`normalize_number`); None for a request that came without a phone.
+    citizen_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+    __table_args__ = (
+        # The caller lookup: a phone's tickets, and its open ones without reading the rows.
+        Index(None, "citizen_phone", "status"),
+    )
