@@ -21,7 +21,9 @@ class LinkResync:
     async def __call__(self, session: AmiSession) -> None:
         """Forget calls Asterisk no longer has (they ended while we were not listening), then
         let Asterisk's own record say how they ended."""
-        channels = await session.action_list("CoreShowChannels")
+        # `Status` lists every channel with its Linkedid, like CoreShowChannels, but needs only
+        # the `call` class: CoreShowChannels would need system or reporting write privilege.
+        channels = await session.action_list("Status")
         alive = {c.get("Linkedid") or "" for c in channels}
         dropped = self._ingest.forget_dead(alive)
         if dropped:

@@ -50,7 +50,9 @@ async def empty_queues(ami: AmiSession) -> None:
                 await ami.action("QueueRemove", {"Queue": queue, "Interface": interface})
 
 
-async def add_operator(ami: AmiSession, extension: str, queue: str = "alo153") -> None:
+async def add_operator(
+    ami: AmiSession, extension: str, queue: str = "alo153", *, penalty: int = 0
+) -> None:
     reply = await ami.action(
         "QueueAdd",
         {
@@ -58,6 +60,7 @@ async def add_operator(ami: AmiSession, extension: str, queue: str = "alo153") -
             "Interface": f"PJSIP/{extension}",
             "MemberName": f"op{extension}",
             "StateInterface": f"PJSIP/{extension}",
+            "Penalty": penalty,
         },
     )
     assert reply.response == "Success", reply.get("Message")
