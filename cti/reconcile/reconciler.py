@@ -3,9 +3,9 @@
 A call counts as ended for Asterisk once its citizen CDR is written (CDRs are written at hang
 up). Such a call that the log lacks, or still holds as in progress, is saved from Asterisk's
 record. A call the log already closed from live events keeps its live times (finer than
-queue_log's seconds) unless it disagrees with Asterisk on how the call ended or who answered:
-then Asterisk's record wins (events were lost while the link was down). Saving is an upsert
-keyed by Linkedid: a call is never doubled.
+queue_log's seconds) unless it disagrees with Asterisk on how the call ended, who answered or
+how many operators it rang: then Asterisk's record wins (events were lost while the link was
+down). Saving is an upsert keyed by Linkedid: a call is never doubled.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from cti.domain.calls.record import CallRecord, Outcome
+from cti.domain.calls.record import AttemptResult, CallRecord, Outcome
 from cti.reconcile.asterisk_logs import (
     Cdr,
     QueueLogEntry,
@@ -105,5 +105,8 @@ class Reconciler:
                 del self._pending[callid]
 
 
-def _verdict(record: CallRecord) -> tuple[Outcome, str | None]:
-    return record.outcome, record.answered_by
+def _verdict(record: CallRecord) -> tuple[Outcome, str | None, int]:
+    """What Asterisk's record and ours must agree on: how the call ended, who answered, and
+    how many operator rings ended other than cancelled (queue_log's RINGNOANSWER + CONNECT)."""
+    rings = sum(1 for a in record.attempts if a.result is not AttemptResult.CANCELLED)
+    return record.outcome, record.answered_by, rings

@@ -45,7 +45,7 @@ INTERNAL = ApiError(500, "internal_error", "Sunucu hatası / internal server err
 
 # Errors of the layers below, which know nothing of HTTP, and what the API answers for them.
 DOMAIN_ERRORS: Mapping[type[Exception], ApiError] = {
-    InvalidCursor: ApiError(400, "invalid_cursor", "Geçersiz sayfa imleci / invalid cursor"),
+    InvalidCursor: invalid_parameter("cursor"),  # well-formed, but no cursor the log handed out
 }
 
 _HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
@@ -55,6 +55,10 @@ _HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
     405: ("method_not_allowed", "Yönteme izin verilmiyor / method not allowed"),
     413: ("too_large", "İstek çok büyük / request too large"),
 }
+
+
+def from_domain(exc: Exception) -> ApiError | None:
+    return next((api for kind, api in DOMAIN_ERRORS.items() if isinstance(exc, kind)), None)
 
 
 def from_http(exc: web.HTTPException) -> ApiError:

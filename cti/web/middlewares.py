@@ -13,7 +13,7 @@ import traceback
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from cti.web.errors import DOMAIN_ERRORS, INTERNAL, ApiError, from_http
+from cti.web.errors import INTERNAL, ApiError, from_domain, from_http
 from cti.web.responses import json_error
 
 log = logging.getLogger("cti.web.requests")
@@ -34,9 +34,7 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
         return response
     finally:
         elapsed_ms = (time.perf_counter() - started) * 1000
-        log.info(
-            "%s %s %d %.1fms", request.method, request.rel_url.raw_path, status, elapsed_ms
-        )
+        log.info("%s %s %d %.1fms", request.method, request.rel_url.raw_path, status, elapsed_ms)
 
 
 @web.middleware
@@ -53,7 +51,7 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
             response.headers["Allow"] = exc.headers["Allow"]
         return response
     except Exception as exc:
-        mapped = DOMAIN_ERRORS.get(type(exc))
+        mapped = from_domain(exc)
         if mapped is not None:
             return json_error(mapped)
         _log_failure(request, exc)

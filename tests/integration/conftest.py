@@ -37,6 +37,11 @@ async def ami(sandbox: Sandbox, settings: Settings) -> AsyncIterator[AmiSession]
     )
     await empty_queues(session)
     yield session
+    await session.close()
+    # A test may have cut this session (link-loss tests): clean up on a fresh one.
+    session = await AmiSession.connect(
+        settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret
+    )
     await empty_queues(session)
     await session.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from cti.simulate import (
 )
 from cti.telephony.ami.session import AmiSession
 from tests.integration.conftest import add_operator, citizen_number
-from tests.integration.pbx_records import QueueLogLine, call_events, eventually
+from tests.integration.pbx_records import QueueLogLine, call_events
 
 # Operators: three answer after different rings; 1004 never answers. 1004 has the lowest
 # penalty, so the queue rings it first: the first (patient) caller rings out on it (15 s,
@@ -157,4 +158,26 @@ async def test_calls_made_while_the_cti_was_down_are_filled_from_asterisk(
     assert all(r.ok for r in results)
     async with running_services(cti_settings) as services:
         await services.ami.wait_up(10)
+        await assert_log_matches_asterisk(services, sandbox, calls)
+
+
+async def test_an_ami_link_cut_by_asterisk_during_calls_loses_and_doubles_nothing(
+    sandbox: Sandbox, cti_settings: Settings, operators: None
+) -> None:
+    calls = plan(20, seed=6698)
+    async with running_services(cti_settings) as services:
+        await services.ami.wait_up(10)
+        placing = asyncio.create_task(place(calls, gap=0.5))
+        await asyncio.sleep(5)
+        # Reset every AMI connection from Asterisk's side (its sockets have source port 5038).
+        cut = subprocess.run(
+            ["ss", "-K", "src", "127.0.0.1", "sport", "=", f":{cti_settings.ami_port}"],
+            capture_output=True, text=True, check=False,
+        )
+        assert cut.returncode == 0, cut.stderr
+        async with asyncio.timeout(10):
+            while services.ami.health().connects < 2:
+                await asyncio.sleep(0.1)
+        results = await placing
+        assert all(r.ok for r in results)
         await assert_log_matches_asterisk(services, sandbox, calls)

@@ -8,19 +8,45 @@ from pathlib import Path
 
 import pytest
 
-from cti.domain.calls.record import AttemptResult, CallRecord, HungUpBy, Outcome
+from cti.domain.calls.record import (
+    AttemptResult,
+    CallRecord,
+    HungUpBy,
+    OperatorAttempt,
+    Outcome,
+)
 from cti.reconcile.reconciler import Reconciler
 
 NOW = 1_795_690_000.0
 
 
-def cdr(uid: str, src: str, start: float, end: float, *, linkedid: str | None = None,
-        context: str = "alo153-entry", answered: bool = True, name: str = "Ayşe Şahin") -> str:
-    return json.dumps({
-        "start": start, "answer": start if answered else 0, "end": end, "src": src,
-        "clid": f'"{name}" <{src}>', "dcontext": context, "dstchannel": "", "lastapp": "Queue",
-        "disposition": "ANSWERED", "uniqueid": uid, "linkedid": linkedid or uid,
-    }, ensure_ascii=False)
+def cdr(
+    uid: str,
+    src: str,
+    start: float,
+    end: float,
+    *,
+    linkedid: str | None = None,
+    context: str = "alo153-entry",
+    answered: bool = True,
+    name: str = "Ayşe Şahin",
+) -> str:
+    return json.dumps(
+        {
+            "start": start,
+            "answer": start if answered else 0,
+            "end": end,
+            "src": src,
+            "clid": f'"{name}" <{src}>',
+            "dcontext": context,
+            "dstchannel": "",
+            "lastapp": "Queue",
+            "disposition": "ANSWERED",
+            "uniqueid": uid,
+            "linkedid": linkedid or uid,
+        },
+        ensure_ascii=False,
+    )
 
 
 class MemoryStore:
@@ -68,21 +94,30 @@ async def test_an_answered_call_is_rebuilt_with_every_attempt(logs: Path) -> Non
     assert (record.caller_number, record.caller_name) == ("05321112233", "Ayşe Şahin")
     assert (record.queue, record.position_at_entry) == ("alo153", 1)
     assert [(a.operator, a.result) for a in record.attempts] == [
-        ("op1002", AttemptResult.NO_ANSWER), ("op1001", AttemptResult.ANSWERED)]
+        ("op1002", AttemptResult.NO_ANSWER),
+        ("op1001", AttemptResult.ANSWERED),
+    ]
     assert (record.answered_by, record.wait_seconds, record.talk_seconds) == ("op1001", 19, 30)
     assert (record.outcome, record.hung_up_by) == (Outcome.ANSWERED, HungUpBy.CALLER)
     assert record.source == "reconciled"
 
 
 async def test_abandon_timeout_and_greeting_hangups_get_their_outcomes(logs: Path) -> None:
-    write(logs, [
-        f"{T}|b-1.0|alo153|NONE|ENTERQUEUE||05321112234|2",
-        f"{T + 7}|b-1.0|alo153|NONE|ABANDON|1|2|7",
-        f"{T}|c-1.0|alo153|NONE|ENTERQUEUE||05321112235|1",
-        f"{T + 300}|c-1.0|alo153|NONE|EXITWITHTIMEOUT|1|1|300",
-        f"{T + 300}|c-1.0|alo153|NONE|ALO153_FALLBACK|max-wait",
-    ], [cdr("b-1.0", "05321112234", T - 2, T + 7), cdr("c-1.0", "05321112235", T - 2, T + 301),
-        cdr("d-1.0", "05321112236", T, T + 0.8)])
+    write(
+        logs,
+        [
+            f"{T}|b-1.0|alo153|NONE|ENTERQUEUE||05321112234|2",
+            f"{T + 7}|b-1.0|alo153|NONE|ABANDON|1|2|7",
+            f"{T}|c-1.0|alo153|NONE|ENTERQUEUE||05321112235|1",
+            f"{T + 300}|c-1.0|alo153|NONE|EXITWITHTIMEOUT|1|1|300",
+            f"{T + 300}|c-1.0|alo153|NONE|ALO153_FALLBACK|max-wait",
+        ],
+        [
+            cdr("b-1.0", "05321112234", T - 2, T + 7),
+            cdr("c-1.0", "05321112235", T - 2, T + 301),
+            cdr("d-1.0", "05321112236", T, T + 0.8),
+        ],
+    )
     store = MemoryStore()
     await Reconciler(store, logs).run_once(NOW + 400)
     abandoned, timed_out, greeting = (store.records[k] for k in ("b-1.0", "c-1.0", "d-1.0"))
@@ -94,8 +129,20 @@ async def test_abandon_timeout_and_greeting_hangups_get_their_outcomes(logs: Pat
 async def test_calls_already_closed_live_are_left_alone_and_nothing_doubles(logs: Path) -> None:
     write(logs, ANSWERED, [cdr("a-1.0", "05321112233", T, T + 49)])
     store = MemoryStore()
-    live = CallRecord("a-1.0", "05321112233", "Ayşe", T, outcome=Outcome.ANSWERED,
-                      answered_by="op1001", ended_at=T + 49)
+    live = CallRecord(
+        "a-1.0",
+        "05321112233",
+        "Ayşe",
+        T,
+        outcome=Outcome.ANSWERED,
+        answered_by="op1001",
+        ended_at=T + 49,
+        attempts=[
+            OperatorAttempt("op1002", "PJSIP/1002", T, T + 15, AttemptResult.NO_ANSWER),
+            OperatorAttempt("op1001", "PJSIP/1001", T + 17, T + 19, AttemptResult.ANSWERED),
+            OperatorAttempt("op1003", "PJSIP/1003", T + 17, T + 19, AttemptResult.CANCELLED),
+        ],
+    )
     store.records["a-1.0"] = live
     reconciler = Reconciler(store, logs)
     assert (await reconciler.run_once(NOW)).filled == []
@@ -113,10 +160,14 @@ async def test_a_call_left_in_progress_by_a_lost_link_is_closed(logs: Path) -> N
 
 
 async def test_callbacks_and_operator_legs_are_not_citizen_calls(logs: Path) -> None:
-    write(logs, [], [
-        cdr("x-1.0", "153", T, T + 5, context="alo153-dialout"),
-        cdr("y-1.1", "1001", T, T + 5, linkedid="y-1.0", context="alo153-operators"),
-    ])
+    write(
+        logs,
+        [],
+        [
+            cdr("x-1.0", "153", T, T + 5, context="alo153-dialout"),
+            cdr("y-1.1", "1001", T, T + 5, linkedid="y-1.0", context="alo153-operators"),
+        ],
+    )
     store = MemoryStore()
     await Reconciler(store, logs).run_once(NOW)
     assert store.records == {}
@@ -141,9 +192,7 @@ async def test_a_rotated_file_is_read_from_its_start(logs: Path) -> None:
     reconciler = Reconciler(store, logs)
     await reconciler.run_once(NOW)
     # logrotate's copytruncate: the same file, emptied and written anew
-    (logs / "cdr-custom/cdr.jsonl").write_text(
-        cdr("g-1.0", "05321112239", T + 60, T + 63) + "\n"
-    )
+    (logs / "cdr-custom/cdr.jsonl").write_text(cdr("g-1.0", "05321112239", T + 60, T + 63) + "\n")
     await reconciler.run_once(NOW)
     assert sorted(store.records) == ["f-1.0", "g-1.0"]
 

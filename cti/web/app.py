@@ -1,0 +1,38 @@
+"""The HTTP API's application factory, used by the composition root and by the tests alike."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cti.web.middlewares import Middleware, errors_as_json, request_log
+from cti.web.ports import CallQueries, HealthProbe, QueueView
+from cti.web.routes.calls import routes as call_routes
+from cti.web.routes.health import routes as health_routes
+from cti.web.routes.openapi import routes as openapi_routes
+from cti.web.routes.queues import routes as queue_routes
+from cti.web.state import CALLS, HEALTH, QUEUES
+
+RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes)
+
+
+def create_app(
+    *,
+    calls: CallQueries,
+    queues: QueueView,
+    health: HealthProbe,
+    auth: Middleware | None = None,
+) -> web.Application:
+    """The JSON API over the call log, the live queues and the components' health.
+
+    `auth` is the slot for authentication and roles (the operator console's issue): it runs
+    after the request log and the error mapping, so a refusal it raises (HTTPUnauthorized,
+    HTTPForbidden) is logged and answered in the API's error shape, and before every view.
+    """
+    middlewares = [request_log, errors_as_json, *([auth] if auth else [])]
+    app = web.Application(middlewares=middlewares)
+    app[CALLS] = calls
+    app[QUEUES] = queues
+    app[HEALTH] = health
+    for table in RESOURCES:
+        app.router.add_routes(table)
+    return app

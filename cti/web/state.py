@@ -1,0 +1,12 @@
+"""The application's typed state: the ports `create_app` was given, read back by the views."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from cti.web.ports import CallQueries, HealthProbe, QueueView
+
+# Subscripted rather than `AppKey("calls", CallQueries)`: a Protocol is no concrete class.
+CALLS = web.AppKey[CallQueries]("calls")
+QUEUES = web.AppKey[QueueView]("queues")
+HEALTH = web.AppKey[HealthProbe]("health")
