@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import time
 from collections import Counter
@@ -51,12 +52,24 @@ async def _demo(settings: Settings, operators: int, rate: float, duration: float
     if duration > 0:
         loop.call_later(duration, stop.set)
     sandbox = Sandbox(settings)
+    settings = demo_settings(settings, sandbox)
     async with _pbx(sandbox), running_services(settings) as services, _ami(settings) as ami:
         extensions = [str(1001 + n) for n in range(operators)]
         async with _operators(ami, extensions):
             print(where_to_look(sandbox, settings, extensions))
             await _run(sandbox, ami, services.agi, rate, stop)
     print("cti demo: stopped; nothing left running")
+
+
+def demo_settings(settings: Settings, sandbox: Sandbox) -> Settings:
+    """The CTI of the demo reads the sandbox's Asterisk logs and keeps its call log beside the
+    sandbox, not in the production data directory."""
+    return dataclasses.replace(
+        settings,
+        asterisk_log_dir=sandbox.paths.root / "var/log/asterisk",
+        data_dir=sandbox.paths.state / "demo",
+        reconcile_interval=10.0,
+    )
 
 
 async def _run(

@@ -56,6 +56,10 @@ class FastAgiServer:
         assert self._server is not None and self._server.sockets
         return int(self._server.sockets[0].getsockname()[1])
 
+    @property
+    def listening(self) -> bool:
+        return self._server is not None and self._server.is_serving()
+
     async def start(self) -> None:
         self._server = await asyncio.start_server(
             self._session, self._host, self._port, limit=MAX_LINE, reuse_address=True
