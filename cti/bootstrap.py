@@ -1,8 +1,10 @@
 """The composition root: builds every adapter and service `cti serve` runs, and owns them.
 
 Data flows one way: Asterisk's AMI events → translation → call tracker → record writer →
-call log; FastAGI lookups answer from the caller directory; reconciliation fills the call log
-from Asterisk's own records. Every long-lived task started here is cancelled here.
+call log, and → live queue state → bus (in-process, or Redis); FastAGI lookups answer from
+the caller memory; reconciliation fills the call log from Asterisk's own records; the HTTP
+API reads the call log, the live state and everyone's health. Every long-lived task started
+here is cancelled here.
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from redis.asyncio import Redis
+
 import agi_scripts
 from cti.config import Settings
 from cti.domain.callers import RecentCallers
 from cti.domain.calls.tracker import CallTracker
+from cti.live.bus import InProcessBus, LiveBus
+from cti.live.keeper import LiveStateKeeper
+from cti.live.redis_bus import RedisLiveBus
 from cti.reconcile.reconciler import Reconciler
 from cti.service.call_ingest import CallIngest
+from cti.service.health import ServiceHealth
 from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
 from cti.service.resync import LinkResync
@@ -29,10 +37,14 @@ from cti.storage.migrate import upgrade_engine
 from cti.telephony.agi.server import FastAgiServer
 from cti.telephony.ami.client import AmiClient, AmiTarget
 from cti.telephony.ami.frames import Frame
+from cti.telephony.ami.session import AmiSession
+from cti.web.app import create_app
+from cti.web.server import serving
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 300.0
+LIVE_REBUILD_EVERY = 60.0
 
 
 @dataclass
@@ -42,9 +54,23 @@ class Services:
     writer: RecordWriter
     ingest: CallIngest
     reconciler: Reconciler
+    live: LiveBus
+    keeper: LiveStateKeeper
     agi: FastAgiServer
     ami: AmiClient
+    redis: Redis | None
+    http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LiveQueues:
+    """The HTTP API's view of the live state: the bus's current snapshot."""
+
+    bus: LiveBus
+
+    def snapshot(self) -> dict[str, object]:
+        return self.bus.current()
 
 
 @contextlib.asynccontextmanager
@@ -54,11 +80,18 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
     engine = create_engine(settings.database)
     await upgrade_engine(engine)
     services = _build(settings, CallLog(session_factory(engine)))
+    health = ServiceHealth(ami=services.ami, agi=services.agi, engine=engine,
+                           redis_ping=services.redis.ping if services.redis else None)
+    app = create_app(calls=services.call_log, queues=LiveQueues(services.live), health=health)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
-        _start_tasks(services)
-        yield services
+        async with serving(app, host=settings.http_host, port=settings.http_port) as runner:
+            host, port = runner.addresses[0][:2]
+            services.http_url = f"http://{host}:{port}"
+            log.info("HTTP API on %s/api/", services.http_url)
+            _start_tasks(services)
+            yield services
     finally:
         await _stop(services)
         await engine.dispose()
@@ -68,18 +101,28 @@ def _build(settings: Settings, call_log: CallLog) -> Services:
     writer = RecordWriter(call_log)
     ingest = CallIngest(CallTracker(), writer)
     reconciler = Reconciler(call_log, settings.asterisk_log_dir)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    live: LiveBus = RedisLiveBus(redis) if redis is not None else InProcessBus()
+    keeper = LiveStateKeeper(live)
     agi = FastAgiServer(
         agi_scripts.routes(RecentCallers(settings.blocklist)),
         host=settings.agi_host, port=settings.agi_port,
     )
+    resync = LinkResync(ingest, writer, reconciler)
 
     async def on_event(frame: Frame) -> None:
         ingest.on_frame(frame)
+        await keeper.on_event(frame)
+
+    async def on_connected(session: AmiSession) -> None:
+        await keeper.on_connected(session)
+        await resync(session)
 
     target = AmiTarget(host=settings.ami_host, port=settings.ami_port,
                        username=settings.ami_user, secret=settings.ami_secret)
-    ami = AmiClient(target, on_event, on_connected=LinkResync(ingest, writer, reconciler))
-    return Services(settings, call_log, writer, ingest, reconciler, agi, ami)
+    ami = AmiClient(target, on_event, on_connected=on_connected)
+    return Services(settings, call_log, writer, ingest, reconciler, live, keeper, agi, ami,
+                    redis)
 
 
 def _start_tasks(services: Services) -> None:
@@ -88,11 +131,14 @@ def _start_tasks(services: Services) -> None:
     async def sweep() -> None:
         services.ingest.sweep_stale()
 
+    services.live.start()
     services.tasks += [
         asyncio.create_task(services.writer.run(), name="record-writer"),
         asyncio.create_task(every(interval, services.reconciler.run_once, name="reconcile"),
                             name="reconcile"),
         asyncio.create_task(every(SWEEP_EVERY, sweep, name="sweep"), name="sweep"),
+        asyncio.create_task(services.keeper.sweep(services.ami, LIVE_REBUILD_EVERY),
+                            name="live-rebuild"),
     ]
     services.ami.start()
 
@@ -104,6 +150,9 @@ async def _stop(services: Services) -> None:
     await asyncio.gather(*services.tasks, return_exceptions=True)
     await services.writer.flush()  # what was accepted is written before we go
     await services.agi.close()
+    await services.live.close()
+    if services.redis is not None:
+        await services.redis.aclose()
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:

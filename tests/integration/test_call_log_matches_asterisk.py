@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import random
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from cti.bootstrap import Services, running_services
@@ -41,6 +43,7 @@ def cti_settings(sandbox: Sandbox, settings: Settings, tmp_path: Path) -> Settin
         data_dir=tmp_path,
         asterisk_log_dir=sandbox.paths.root / "var/log/asterisk",
         reconcile_interval=2.0,
+        http_port=0,
     )
 
 
@@ -136,6 +139,7 @@ async def test_fifty_calls_are_logged_exactly_as_asterisk_recorded_them(
         results = await place(calls, gap=0.5)
         assert all(r.ok for r in results), [r.errors for r in results if not r.ok]
         records = await assert_log_matches_asterisk(services, sandbox, calls)
+        await assert_api_serves(services, calls[0].caller)
     outcomes = {r.outcome for r in records}
     assert {Outcome.ANSWERED, Outcome.ABANDONED, Outcome.HUNG_UP_BEFORE_QUEUE} <= outcomes
     rang_out = [r for r in records if r.outcome is Outcome.ANSWERED
@@ -181,3 +185,22 @@ async def test_an_ami_link_cut_by_asterisk_during_calls_loses_and_doubles_nothin
         results = await placing
         assert all(r.ok for r in results)
         await assert_log_matches_asterisk(services, sandbox, calls)
+
+
+async def assert_api_serves(services: Services, caller: str) -> None:
+    """The same call log, live state and health, over HTTP."""
+    async with aiohttp.ClientSession(services.http_url) as http:
+        async with http.get("/api/calls", params={"caller": caller}) as reply:
+            page = await reply.json()
+        assert reply.status == 200
+        assert [c["caller_number"] for c in page["calls"]] == [caller]
+        async with http.get(f"/api/calls/{page['calls'][0]['call_id']}") as reply:
+            assert reply.status == 200
+            assert (await reply.json())["timeline"]
+        async with http.get("/api/health") as reply:
+            health = await reply.json()
+        assert reply.status == 200, health
+        async with http.get("/api/queues") as reply:
+            queues = await reply.json()
+        assert reply.status == 200
+        assert "alo153" in json.dumps(queues)
