@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from cti.config import ConfigError, Settings
 
@@ -47,13 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
         "answers, what is mounted and how many SIPp processes run.",
     )
 
-    commands.add_parser(
+    serve = commands.add_parser(
         "serve",
-        help="run the CTI service (FastAGI caller lookup)",
-        description="Run the CTI service: the FastAGI server that answers "
-        "the dialplan's caller lookup (agi://CTI_AGI_HOST:CTI_AGI_PORT/incoming). "
-        "Stops on SIGINT/SIGTERM.",
+        help="run the CTI service: AMI call tracking, call log, FastAGI, HTTP API",
+        description="Run the CTI service: follow every 153 call over AMI into the call-outcome "
+        "log, reconcile it with Asterisk's queue_log and CDRs, answer the dialplan's FastAGI "
+        "caller lookup, publish live queue state and serve the HTTP API. Settings come from "
+        "CTI_* variables and the optional TOML file. Stops on SIGINT/SIGTERM.",
     )
+    serve.add_argument("--config", type=Path, help="TOML settings file (CTI_CONFIG)")
+    check = commands.add_parser(
+        "check",
+        help="log in to AMI once and say whether the CTI can work (exit code)",
+        description="Connect to AMI with the configured user, log in and wait for FullyBooted. "
+        "Exit 0 when it works, 3 when the login is refused, 4 when AMI cannot be reached.",
+    )
+    check.add_argument("--config", type=Path, help="TOML settings file (CTI_CONFIG)")
 
     demo = commands.add_parser(
         "demo",
@@ -63,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "what happens. Ctrl-C stops everything.",
     )
     demo.add_argument("--operators", type=int, default=4, help="simulated operators (1-5)")
-    demo.add_argument("--rate", type=float, default=0.5, help="new citizen calls per second")
+    demo.add_argument("--rate", type=float, default=0.15, help="new citizen calls per second")
     demo.add_argument(
         "--duration",
         type=float,
@@ -76,11 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(config_file=getattr(args, "config", None))
         if args.command == "pbx":
             return _pbx(settings, args)
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "check":
+            return _check(settings)
         if args.command == "demo":
             from cti.demo import run_demo
 
@@ -114,16 +126,24 @@ def _pbx(settings: Settings, args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings) -> int:
     import asyncio
-    import logging
 
+    from cti import log_setup
     from cti.bootstrap import serve
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_setup.configure()
     try:
         asyncio.run(serve(settings))
     except OSError as error:
         print(f"cti serve: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check(settings: Settings) -> int:
+    import asyncio
+
+    from cti.telephony.ami.check import check_ami
+
+    code, message = asyncio.run(check_ami(settings))
+    print(f"cti check: {message}", file=sys.stderr if code else sys.stdout)
+    return code

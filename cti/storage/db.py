@@ -42,13 +42,14 @@ def async_url(url: str) -> URL:
 def create_engine(url: str) -> AsyncEngine:
     """The engine for `url` (`sqlite+aiosqlite:///path` or `postgresql+asyncpg://…`)."""
     parsed = async_url(url)
+    # Error messages would otherwise quote the statement's parameters: citizens' numbers.
     if parsed.get_backend_name() == "sqlite":
-        engine = _create_async_engine(parsed)
+        engine = _create_async_engine(parsed, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_connected)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # pre_ping: a PostgreSQL restart must cost one retry, not a failed save.
-    return _create_async_engine(parsed, pool_pre_ping=True)
+    return _create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cti.cli import main
 from cti.config import Settings
 from cti.pbx.sandbox import Sandbox
 from cti.telephony.ami.session import AmiAuthError, AmiSession
@@ -52,3 +53,17 @@ async def test_cti_user_may_manage_queue_members(ami: AmiSession) -> None:
 async def test_wrong_secret_is_refused(sandbox: Sandbox, settings: Settings) -> None:
     with pytest.raises(AmiAuthError):
         await AmiSession.connect(settings.ami_host, settings.ami_port, settings.ami_user, "wrong")
+
+
+@pytest.mark.parametrize(("secret", "code"), [(None, 0), ("wrong", 3)])
+def test_one_shot_check_says_with_its_exit_code_whether_the_login_works(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, secret: str | None, code: int
+) -> None:
+    if secret is not None:
+        monkeypatch.setenv("CTI_AMI_SECRET", secret)
+    assert main(["check"]) == code
+
+
+def test_one_shot_check_on_an_unreachable_pbx_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CTI_AMI_PORT", "9")
+    assert main(["check"]) == 4
