@@ -96,6 +96,8 @@ prepare() {
     install_debs
     install_venv
     export PATH="$venv/bin:$PATH"
+    # The sandbox's sid root lives in the same cache as the virtualenv.
+    export CTI_STATE_DIR=${CTI_STATE_DIR:-$cache}
 }
 
 cmd=${1:-}
