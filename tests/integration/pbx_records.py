@@ -6,36 +6,20 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from cti.reconcile.asterisk_logs import QueueLogEntry as QueueLogLine
+from cti.reconcile.asterisk_logs import parse_queue_log
+
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class QueueLogLine:
-    epoch: int
-    callid: str
-    queue: str
-    agent: str
-    event: str
-    data: tuple[str, ...]
 
 
 def queue_log(root: Path) -> list[QueueLogLine]:
     path = root / "var/log/asterisk/queue_log"
     if not path.exists():
         return []
-    lines = []
-    for raw in path.read_text(errors="replace").splitlines():
-        fields = raw.split("|")
-        if len(fields) >= 5 and fields[0].isdigit():
-            lines.append(
-                QueueLogLine(int(fields[0]), fields[1], fields[2], fields[3], fields[4],
-                             tuple(fields[5:]))
-            )
-    return lines
+    return list(parse_queue_log(path.read_text(errors="replace").splitlines()))
 
 
 def call_events(root: Path, caller: str) -> list[QueueLogLine]:
