@@ -2,9 +2,9 @@
 
 Data flows one way: Asterisk's AMI events → translation → call tracker → record writer →
 call log, and → live queue state → bus (in-process, or Redis); FastAGI lookups answer from
-the caller memory; reconciliation fills the call log from Asterisk's own records; the HTTP
-API reads the call log, the live state and everyone's health. Every long-lived task started
-here is cancelled here.
+the caller directory (tickets, recent calls, block list); reconciliation fills the call log
+from Asterisk's own records; the HTTP API reads the call log, the live state and everyone's
+health. Every long-lived task started here is cancelled here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from redis.asyncio import Redis
 
 import agi_scripts
 from cti.config import Settings
-from cti.domain.callers import RecentCallers
 from cti.domain.calls.tracker import CallTracker
 from cti.live.bus import InProcessBus, LiveBus
 from cti.live.keeper import LiveStateKeeper
@@ -32,6 +31,7 @@ from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
 from cti.service.resync import LinkResync
 from cti.storage.call_log import CallLog
+from cti.storage.caller_directory import CallerDirectory
 from cti.storage.db import create_engine, session_factory
 from cti.storage.migrate import upgrade_engine
 from cti.telephony.agi.server import FastAgiServer
@@ -79,7 +79,9 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database)
     await upgrade_engine(engine)
-    services = _build(settings, CallLog(session_factory(engine)))
+    sessions = session_factory(engine)
+    callers = CallerDirectory(sessions, settings.blocklist)
+    services = _build(settings, CallLog(sessions), callers)
     health = ServiceHealth(ami=services.ami, agi=services.agi, engine=engine,
                            redis_ping=services.redis.ping if services.redis else None)
     app = create_app(calls=services.call_log, queues=LiveQueues(services.live), health=health)
@@ -97,7 +99,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         await engine.dispose()
 
 
-def _build(settings: Settings, call_log: CallLog) -> Services:
+def _build(settings: Settings, call_log: CallLog, callers: CallerDirectory) -> Services:
     writer = RecordWriter(call_log)
     ingest = CallIngest(CallTracker(), writer)
     reconciler = Reconciler(call_log, settings.asterisk_log_dir)
@@ -105,7 +107,7 @@ def _build(settings: Settings, call_log: CallLog) -> Services:
     live: LiveBus = RedisLiveBus(redis) if redis is not None else InProcessBus()
     keeper = LiveStateKeeper(live)
     agi = FastAgiServer(
-        agi_scripts.routes(RecentCallers(settings.blocklist)),
+        agi_scripts.routes(callers),
         host=settings.agi_host, port=settings.agi_port,
     )
     resync = LinkResync(ingest, writer, reconciler)
