@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import text
@@ -28,8 +29,8 @@ NOT_OPEN = ("closed", "first_contact_solved")
 # are left to the directory's own memory, which saw the earlier call's lookup.
 OWN_CALL_GRACE = 30.0
 
-# Plain SQL that SQLite and PostgreSQL both run as it is: it must be EXPLAINable by hand, and
-# the SQLite path hands it to the driver directly.
+# Plain SQL that SQLite and PostgreSQL both run as it is: EXPLAIN it by hand, and the SQLite
+# path hands it to the driver directly.
 HISTORY_SQL = f"""
 SELECT
   (SELECT count(*) FROM tickets
@@ -48,6 +49,12 @@ class CallerDirectory:
     `blocklist` and the numbers asked about are in national form (`normalize_number`); the
     `incoming` route normalizes the caller's number before asking. When the database fails,
     the answer still says blocked and repeat (from memory): the call goes on without history.
+
+    Enter it (`async with`) for the life of the service: on SQLite it then keeps a connection
+    of its own and asks the driver directly. aiosqlite runs every driver call in a thread, and
+    a lookup through SQLAlchemy costs nine hand-overs to it (BEGIN, cursor, execute, fetch,
+    close, ROLLBACK); here it costs one. Not entered (and on PostgreSQL), each lookup borrows
+    a pooled connection.
     """
 
     def __init__(
@@ -65,6 +72,25 @@ class CallerDirectory:
         # Calls in progress are not in the calls table yet: the lookup remembers them itself.
         self._recent = RecentCallers(blocklist, capacity=remember)
         self._clock = clock
+        self._held: AsyncConnection | None = None
+        self._driver: Any = None  # the held connection's aiosqlite.Connection
+
+    async def __aenter__(self) -> CallerDirectory:
+        if self._engine.dialect.driver == "aiosqlite" and self._held is None:
+            # The engine's connections are in autocommit mode: holding one holds no snapshot.
+            self._held = await self._engine.connect()
+            self._driver = (await self._held.get_raw_connection()).driver_connection
+        return self
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        held, self._held, self._driver = self._held, None, None
+        if held is not None:
+            await held.close()  # back to the pool; aiosqlite's thread would block exit
 
     async def hints(self, number: str | None) -> CallerHints:
         seen = await self._recent.hints(number)
@@ -86,17 +112,8 @@ class CallerDirectory:
         )
 
     async def _history(self, params: dict[str, Any]) -> Sequence[Any]:
+        if self._driver is not None:
+            rows = await self._driver.execute_fetchall(HISTORY_SQL, params)
+            return tuple(next(iter(rows)))
         async with self._engine.connect() as connection:
-            if connection.dialect.driver == "aiosqlite":
-                return await _one_hop(connection, params)
             return tuple((await connection.execute(_HISTORY, params)).one())
-
-
-async def _one_hop(connection: AsyncConnection, params: dict[str, Any]) -> Sequence[Any]:
-    # aiosqlite runs every driver call in its own thread: through SQLAlchemy a lookup costs
-    # nine hand-overs (BEGIN, cursor, execute, fetch, close, ROLLBACK), about 1 ms and 3 ms
-    # of latency on two cores. One statement needs no transaction; the driver runs it in one.
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None  # a checked-out connection always has its driver's
-    rows = await driver.execute_fetchall(HISTORY_SQL, params)
-    return tuple(next(iter(rows)))
