@@ -56,7 +56,7 @@ async def _demo(settings: Settings, operators: int, rate: float, duration: float
     async with _pbx(sandbox), running_services(settings) as services, _ami(settings) as ami:
         extensions = [str(1001 + n) for n in range(operators)]
         async with _operators(ami, extensions):
-            print(where_to_look(sandbox, settings, extensions))
+            print(where_to_look(sandbox, settings, extensions, services.http_url))
             await _run(sandbox, ami, services.agi, rate, stop)
     print("cti demo: stopped; nothing left running")
 

@@ -62,7 +62,9 @@ async def live_line(
     )
 
 
-def where_to_look(sandbox: Sandbox, settings: Settings, extensions: list[str]) -> str:
+def where_to_look(
+    sandbox: Sandbox, settings: Settings, extensions: list[str], http_url: str
+) -> str:
     logs = sandbox.paths.root / "var/log/asterisk"
     return "\n".join([
         "",
@@ -73,5 +75,6 @@ def where_to_look(sandbox: Sandbox, settings: Settings, extensions: list[str]) -
         f"  call records:         {logs / 'cdr-custom/cdr.jsonl'}",
         f"  channel events:       {logs / 'cel-custom/cel.jsonl'}",
         f"  CTI FastAGI:          {settings.agi_host}:{settings.agi_port} (caller lookup)",
+        f"  CTI call log (HTTP):  {http_url}/api/calls   (also /api/queues, /api/health)",
         "",
     ])
