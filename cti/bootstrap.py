@@ -148,8 +148,9 @@ def _start_tasks(services: Services) -> None:
     services.live.start()
     services.tasks += [
         asyncio.create_task(services.writer.run(), name="record-writer"),
-        asyncio.create_task(every(interval, services.reconciler.run_once, name="reconcile"),
-                            name="reconcile"),
+        # The first reconciliation runs when the AMI link comes up (LinkResync), not here too.
+        asyncio.create_task(every(interval, services.reconciler.run_once, name="reconcile",
+                                  now=False), name="reconcile"),
         asyncio.create_task(every(SWEEP_EVERY, sweep, name="sweep"), name="sweep"),
         asyncio.create_task(services.keeper.sweep(services.ami, LIVE_REBUILD_EVERY),
                             name="live-rebuild"),

@@ -9,8 +9,13 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 
-async def every(interval: float, job: Callable[[], Awaitable[object]], *, name: str) -> None:
-    """Run `job` now and then every `interval` seconds until cancelled."""
+async def every(
+    interval: float, job: Callable[[], Awaitable[object]], *, name: str, now: bool = True
+) -> None:
+    """Run `job` (now, unless `now` is False) and then every `interval` seconds until
+    cancelled."""
+    if not now:
+        await asyncio.sleep(interval)
     while True:
         try:
             await job()

@@ -165,6 +165,9 @@ class AmiClient:
         getter: asyncio.Future[Frame] | None = None
         try:
             while True:
+                # Queued events go out without a task and a wait each: this is the path of
+                # every AMI event. Only an empty queue waits, racing the watchdog.
+                await self._drain(session)
                 getter = asyncio.ensure_future(session.events.get())
                 done, _ = await asyncio.wait(
                     {getter, watchdog}, return_when=asyncio.FIRST_COMPLETED
@@ -173,8 +176,7 @@ class AmiClient:
                     await self._deliver(getter.result())
                     continue
                 # Events read before the link died are real: deliver them all first.
-                while not session.events.empty():
-                    await self._deliver(session.events.get_nowait())
+                await self._drain(session)
                 watchdog.result()  # raises why the link is dead
         finally:
             for task in (getter, watchdog):
@@ -182,6 +184,10 @@ class AmiClient:
                     task.cancel()
             with contextlib.suppress(asyncio.CancelledError, AmiError, TimeoutError):
                 await watchdog
+
+    async def _drain(self, session: AmiSession) -> None:
+        while not session.events.empty():
+            await self._deliver(session.events.get_nowait())
 
     async def _watch(self, session: AmiSession) -> None:
         while True:
