@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import Double, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy import Boolean, Double, ForeignKey, Index, MetaData, String, Text, false, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Constraint names are part of the schema: a later migration must be able to name them.
@@ -97,10 +97,12 @@ class TimelineRow(Base):
 
 
 class Ticket(Base):
-    """A citizen's request; the ticket domain grows this table in later revisions.
+    """A citizen's request (`cti.domain.tickets`); its changes are in `ticket_events`.
 
     `status` is one of new, first_contact_solved, forwarded, in_progress, resolved, feedback,
     closed, reopened. A ticket is open unless closed or solved during the first contact.
+    Category, district and unit are codes from the seed data (`cti/seed/`), not foreign keys:
+    the taxonomy is reference data that may change without rewriting old tickets.
     """
 
     __tablename__ = "tickets"
@@ -113,8 +115,147 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[float]
     updated_at: Mapped[float]
+    citizen_name: Mapped[str | None] = mapped_column(String(120))
+    citizen_tc: Mapped[str | None] = mapped_column(String(11))  # T.C. kimlik no, checksummed
+    category: Mapped[str] = mapped_column(String(64), server_default="diger")
+    priority: Mapped[str] = mapped_column(String(12), server_default="normal")
+    district: Mapped[str | None] = mapped_column(String(64))
+    neighbourhood: Mapped[str | None] = mapped_column(String(96))
+    address: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    unit: Mapped[str | None] = mapped_column(String(64))  # where it was forwarded
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))  # a username, or a channel
+    closed_at: Mapped[float | None]
 
     __table_args__ = (
         # The caller lookup: a phone's tickets, and its open ones without reading the rows.
         Index(None, "citizen_phone", "status"),
+        # (created_at, id) is the keyset the newest-first pages walk; the filters ride on it.
+        Index(None, "created_at", "id"),
+        Index(None, "status", "created_at"),
+        Index(None, "category", "created_at"),
+        Index(None, "district", "created_at"),
     )
+
+
+class TicketEventRow(Base):
+    """The audit trail: who changed what on a ticket, and when. Never updated or deleted."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[float]
+    actor: Mapped[str] = mapped_column(String(64))  # a username, or "system"
+    action: Mapped[str] = mapped_column(String(32))  # created, updated, status, linked_call…
+    changes: Mapped[str] = mapped_column(Text)  # JSON: {"field": [old, new], …}
+
+    __table_args__ = (Index(None, "ticket_id", "id"),)
+
+
+class TicketCallRow(Base):
+    """Tickets and the calls they came from or were discussed on (many to many).
+
+    `call_id` is the Asterisk Linkedid; no foreign key to `calls`, because a ticket is bound to
+    a call while it is still in progress, before the call log has its record.
+    """
+
+    __tablename__ = "ticket_calls"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    linked_at: Mapped[float]
+    linked_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index(None, "call_id"),)
+
+
+class TicketAttachmentRow(Base):
+    """A file on a ticket; the bytes live in the data directory under their SHA-256."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[float]
+
+    __table_args__ = (Index(None, "ticket_id"),)
+
+
+class TicketCounterRow(Base):
+    """The last ticket number given out per year: `153-2026-000123` is year 2026, 123."""
+
+    __tablename__ = "ticket_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class DispositionRow(Base):
+    """The wrap-up code an operator gave an answered call (or `timeout` if none in time)."""
+
+    __tablename__ = "call_dispositions"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64), primary_key=True)  # the username
+    code: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, server_default="")
+    set_at: Mapped[float]
+    timed_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class UserRow(Base):
+    """A person who signs in: operator, feedback operator, supervisor, unit staff, admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
+    roles: Mapped[str] = mapped_column(String(128))  # comma-separated `Role` values
+    # The operator's softphone (PJSIP endpoint, e.g. "1001"): which ringing is theirs.
+    extension: Mapped[str | None] = mapped_column(String(32), unique=True)
+    unit: Mapped[str | None] = mapped_column(String(64))  # unit staff: their unit's code
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float]
+    last_seen_at: Mapped[float]
+    expires_at: Mapped[float]
+
+    __table_args__ = (Index(None, "user_id"),)
+
+
+class AccessAuditRow(Base):
+    """Who read which citizen's data (KVKK): ticket opens, screen pops, searches by phone."""
+
+    __tablename__ = "access_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[float]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # read_ticket, search_tickets, pop, …
+    subject: Mapped[str] = mapped_column(String(128))  # a ticket number, a call id, a filter
+
+    __table_args__ = (Index(None, "at"), Index(None, "actor", "at"))
