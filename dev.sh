@@ -11,8 +11,11 @@ cache=${ALO153_CACHE:-/var/cache/alo153}
 venv=$cache/venv
 # Debian packages the demo and the tests use on the host (the tests start their own Redis and
 # PostgreSQL servers on loopback, in temporary directories). Asterisk itself lives in a Debian
-# sid root that `cti pbx up` builds with debootstrap (Debian 12 has no asterisk package).
-debs=(python3 python3-venv python3-dev debootstrap sip-tester ca-certificates procps redis-server postgresql)
+# sid root that `cti pbx up` builds with debootstrap (Debian 12 has no asterisk package). The
+# browser tests drive Debian's chromium with Playwright (never a browser download); the fonts
+# render Turkish text.
+debs=(python3 python3-venv python3-dev debootstrap sip-tester ca-certificates procps redis-server postgresql
+      chromium fonts-dejavu-core)
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
