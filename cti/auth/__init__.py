@@ -1,0 +1,1 @@
+"""Signing in: password hashing, login throttling and the `cti user` commands."""
