@@ -1,0 +1,163 @@
+"""The operator console's live API: the WebSocket of pops and state, queue login and pause,
+and the wrap-up disposition. Each acts for the signed-in operator's own softphone only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from cti.console.desk import ConsoleDesk, NoSoftphone
+from cti.console.hub import Outbox
+from cti.console.queue_control import QueueControlError
+from cti.console.wrapup import WrapUpError
+from cti.domain.roles import Principal
+from cti.web.errors import ApiError
+from cti.web.identity import principal_of
+from cti.web.responses import json_ok
+from cti.web.state import CONSOLE
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+MAX_BODY = 8192
+HEARTBEAT = 15.0  # a dead browser is noticed within two of these
+
+
+@routes.get("/api/console/ws")
+async def console_ws(request: web.Request) -> web.WebSocketResponse:
+    desk, principal = request.app[CONSOLE], _operator(request)
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
+    await ws.prepare(request)
+    # Subscribed before `hello` is built: a pop that rings in between is sent after it.
+    with desk.subscribe(principal) as outbox:
+        await ws.send_str(_dumps(desk.hello(principal)))
+        reader = asyncio.create_task(_read(ws))
+        try:
+            await _write(ws, outbox, reader)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            await ws.close()
+    return ws
+
+
+@routes.get("/api/console/state")
+async def console_state(request: web.Request) -> web.Response:
+    return json_ok(request.app[CONSOLE].hello(_operator(request)))
+
+
+@routes.post("/api/console/queue/join")
+async def join(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, who, body: desk.join(who))
+
+
+@routes.post("/api/console/queue/leave")
+async def leave(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, who, body: desk.leave(who))
+
+
+@routes.post("/api/console/queue/pause")
+async def pause(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, who, body: desk.pause(who, _text(body, "reason")))
+
+
+@routes.post("/api/console/queue/resume")
+async def resume(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, who, body: desk.resume(who))
+
+
+@routes.post("/api/console/disposition")
+async def disposition(request: web.Request) -> web.Response:
+    def dispose(desk: ConsoleDesk, who: Principal, body: dict[str, Any]) -> Any:
+        then_pause = body.get("then_pause")
+        if then_pause is not None and not isinstance(then_pause, str):
+            raise _invalid("then_pause")
+        return desk.dispose(who, _text(body, "call_id", 64), _text(body, "code", 32),
+                            _text(body, "note", 2000, required=False), then_pause or None)
+
+    return await _act(request, dispose)
+
+
+async def _act(request: web.Request, action: Any) -> web.Response:
+    desk, principal = request.app[CONSOLE], _operator(request)
+    body = await _body(request)
+    try:
+        await action(desk, principal, body)
+    except QueueControlError as error:
+        raise ApiError(503, "pbx_unavailable", str(error)) from None
+    except WrapUpError as error:
+        raise ApiError(409, "not_allowed", str(error)) from None
+    return json_ok(desk.hello(principal))
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    """The browser only says it is alive; anything else it sends is ignored."""
+    async for message in ws:
+        if message.type == WSMsgType.TEXT and message.data == "ping":
+            await ws.send_str('{"type":"pong"}')
+        elif message.type == WSMsgType.ERROR:
+            return
+
+
+async def _write(ws: web.WebSocketResponse, outbox: Outbox, reader: asyncio.Task[None]) -> None:
+    overflow = asyncio.create_task(outbox.overflowed.wait())
+    try:
+        while not ws.closed:
+            get = asyncio.ensure_future(outbox.messages.get())
+            done, _ = await asyncio.wait({get, reader, overflow},
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if get not in done:
+                get.cancel()
+                if overflow in done:
+                    log.warning("console cut: the browser fell %d messages behind",
+                                outbox.messages.qsize())
+                return
+            await ws.send_str(_dumps(get.result()))
+    finally:
+        overflow.cancel()
+
+
+def _operator(request: web.Request) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "Kimlik doğrulama gerekli / authentication required")
+    if not principal.extension:
+        raise ApiError(409, "no_softphone", str(NoSoftphone(
+            "hesabınıza bağlı bir dahili yok / no softphone is tied to you")))
+    return principal
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "too_large", "İstek çok büyük / request too large")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_json", "Geçersiz JSON / invalid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "JSON nesnesi bekleniyor / a JSON object expected")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, limit: int = 64, *, required: bool = True) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
+        raise _invalid(name)
+    return value.strip()
+
+
+def _invalid(name: str) -> ApiError:
+    return ApiError(400, "invalid_field", f"Geçersiz alan / invalid field: {name}")
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, allow_nan=False)
