@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from cti.console.desk import ConsoleDesk
 from cti.web.middlewares import Middleware, errors_as_json, request_log
 from cti.web.ports import CallQueries, HealthProbe, QueueView
 from cti.web.routes.calls import routes as call_routes
+from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
 from cti.web.routes.openapi import routes as openapi_routes
 from cti.web.routes.queues import routes as queue_routes
-from cti.web.state import CALLS, HEALTH, QUEUES
+from cti.web.state import CALLS, CONSOLE, HEALTH, QUEUES
 
 RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes)
 
@@ -21,6 +23,7 @@ def create_app(
     queues: QueueView,
     health: HealthProbe,
     auth: Middleware | None = None,
+    console: ConsoleDesk | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -35,4 +38,7 @@ def create_app(
     app[HEALTH] = health
     for table in RESOURCES:
         app.router.add_routes(table)
+    if console is not None:
+        app[CONSOLE] = console
+        app.router.add_routes(console_routes)
     return app

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from cti.console.desk import ConsoleDesk
 from cti.web.ports import CallQueries, HealthProbe, QueueView
 
 # Subscripted rather than `AppKey("calls", CallQueries)`: a Protocol is no concrete class.
 CALLS = web.AppKey[CallQueries]("calls")
 QUEUES = web.AppKey[QueueView]("queues")
 HEALTH = web.AppKey[HealthProbe]("health")
+CONSOLE = web.AppKey("console", ConsoleDesk)
