@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
+from cti.web.auth import People
 from cti.web.ports import CallQueries, HealthProbe, QueueView
 
 # Subscripted rather than `AppKey("calls", CallQueries)`: a Protocol is no concrete class.
@@ -12,3 +13,4 @@ CALLS = web.AppKey[CallQueries]("calls")
 QUEUES = web.AppKey[QueueView]("queues")
 HEALTH = web.AppKey[HealthProbe]("health")
 CONSOLE = web.AppKey("console", ConsoleDesk)
+PEOPLE = web.AppKey("people", People)
