@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,10 @@ class Settings:
     asterisk_config: Path = REPO_DIR / "asterisk-config"
     # Numbers refused at the door (abusive or automated callers), in any written form.
     blocklist: frozenset[str] = frozenset()
+    # After-call work per queue, seconds: the operator is paused until they give the call a
+    # disposition code, or this runs out (`queue=seconds,…`; other queues get 30 s).
+    wrapup: Mapping[str, float] = field(
+        default_factory=lambda: {"alo153": 30.0, "alo153-feedback": 20.0})
 
     @property
     def database(self) -> str:
@@ -78,8 +82,16 @@ def _read_toml(path: Path) -> dict[str, str]:
     unknown = sorted(set(data) - set(_TYPES))
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
-    return {name: ",".join(map(str, v)) if isinstance(v, list) else str(v)
-            for name, v in data.items()}
+    return {name: _flat(value) for name, value in data.items()}
+
+
+def _flat(value: object) -> str:
+    """TOML lists and tables in the environment's comma-separated form."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
 
 
 def _convert(name: str, raw: str) -> object:
@@ -92,6 +104,8 @@ def _convert(name: str, raw: str) -> object:
         return Path(raw)
     if name == "blocklist":
         return _numbers(name, raw)
+    if name == "wrapup":
+        return _durations(name, raw)
     return raw
 
 
@@ -120,3 +134,16 @@ def _numbers(name: str, raw: str) -> frozenset[str]:
                 raise ConfigError(f"CTI_{name.upper()}: {item.strip()!r} is not a phone number")
             numbers.add(number)
     return frozenset(numbers)
+
+
+def _durations(name: str, raw: str) -> dict[str, float]:
+    durations = {}
+    for item in raw.split(","):
+        queue, sep, seconds = item.strip().partition("=")
+        if not item.strip():
+            continue
+        if not sep or not queue.strip():
+            raise ConfigError(f"CTI_{name.upper()}: {item.strip()!r} is not queue=seconds")
+        value = _number(name, seconds.strip())
+        durations[queue.strip()] = value
+    return durations
