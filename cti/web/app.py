@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
+from cti.web.auth import People, authentication, security_headers
 from cti.web.middlewares import Middleware, errors_as_json, request_log
 from cti.web.ports import CallQueries, HealthProbe, QueueView
 from cti.web.routes.calls import routes as call_routes
@@ -12,7 +13,9 @@ from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
 from cti.web.routes.openapi import routes as openapi_routes
 from cti.web.routes.queues import routes as queue_routes
-from cti.web.state import CALLS, CONSOLE, HEALTH, QUEUES
+from cti.web.routes.session import routes as session_routes
+from cti.web.routes.users import routes as user_routes
+from cti.web.state import CALLS, CONSOLE, HEALTH, PEOPLE, QUEUES
 
 RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes)
 
@@ -24,15 +27,21 @@ def create_app(
     health: HealthProbe,
     auth: Middleware | None = None,
     console: ConsoleDesk | None = None,
+    people: People | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
     `auth` is the slot for authentication and roles (the operator console's issue): it runs
     after the request log and the error mapping, so a refusal it raises (HTTPUnauthorized,
     HTTPForbidden) is logged and answered in the API's error shape, and before every view.
+    With `people` (the user and session stores) the app signs people in and, unless `auth`
+    says otherwise, checks every request against `cti.web.access.POLICY`.
     """
+    if people is not None and auth is None:
+        auth = authentication(people)
     middlewares = [request_log, errors_as_json, *([auth] if auth else [])]
     app = web.Application(middlewares=middlewares)
+    app.on_response_prepare.append(security_headers)
     app[CALLS] = calls
     app[QUEUES] = queues
     app[HEALTH] = health
@@ -41,4 +50,8 @@ def create_app(
     if console is not None:
         app[CONSOLE] = console
         app.router.add_routes(console_routes)
+    if people is not None:
+        app[PEOPLE] = people
+        app.router.add_routes(session_routes)
+        app.router.add_routes(user_routes)
     return app

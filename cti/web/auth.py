@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 COOKIE = "alo153_session"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# The session a request came with, for the session routes: `SignedIn`.
-SIGNED_IN = "alo153.signed_in"
+# The session a request came with (`SignedIn`), for the session routes.
+SESSION = "alo153.session"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -85,7 +85,7 @@ def authentication(people: People) -> Middleware:
                 log.warning("no access rule for %s %s", request.method, canonical)
             raise ROLE_REQUIRED
         request[PRINCIPAL] = signed_in.principal
-        request[SIGNED_IN] = signed_in
+        request[SESSION] = signed_in
         return await handler(request)
 
     return authenticate
