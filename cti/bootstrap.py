@@ -21,6 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import agi_scripts
 from cti.config import Settings
+from cti.console.desk import ConsoleDesk
+from cti.console.history import PopHistory
+from cti.console.hub import ConsoleHub
+from cti.console.lookup import TicketHistory, history_lookup
+from cti.console.queue_control import QueueControl
+from cti.console.service import ConsoleService
+from cti.console.wrapup import WrapUp
 from cti.domain.calls.tracker import CallTracker
 from cti.live.bus import InProcessBus, LiveBus
 from cti.live.keeper import LiveStateKeeper
@@ -34,6 +41,7 @@ from cti.service.resync import LinkResync
 from cti.storage.call_log import CallLog
 from cti.storage.caller_directory import CallerDirectory
 from cti.storage.db import create_engine, session_factory
+from cti.storage.dispositions import DispositionLog
 from cti.storage.migrate import upgrade_engine
 from cti.telephony.agi.server import FastAgiServer
 from cti.telephony.ami.client import AmiClient, AmiTarget
@@ -60,6 +68,8 @@ class Services:
     agi: FastAgiServer
     ami: AmiClient
     redis: Redis | None
+    console: ConsoleService
+    desk: ConsoleDesk
     http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -85,7 +95,8 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         # On SQLite the directory holds one connection of its own: a pooled connection per
         # lookup costs nine thread hand-offs in aiosqlite (p99 over 5 ms, bench/agi_lookup.py).
         async with CallerDirectory(sessions, settings.blocklist) as callers:
-            services = _build(settings, CallLog(sessions), callers)
+            services = _build(settings, CallLog(sessions), callers,
+                              DispositionLog(sessions), _no_tickets)
             async with _serving(services, engine):
                 yield services
     finally:
@@ -97,7 +108,8 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
     settings = services.settings
     health = ServiceHealth(ami=services.ami, agi=services.agi, engine=engine,
                            redis_ping=services.redis.ping if services.redis else None)
-    app = create_app(calls=services.call_log, queues=LiveQueues(services.live), health=health)
+    app = create_app(calls=services.call_log, queues=LiveQueues(services.live), health=health,
+                     console=services.desk)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
@@ -111,7 +123,12 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
         await _stop(services)
 
 
-def _build(settings: Settings, call_log: CallLog, callers: CallerDirectory) -> Services:
+async def _no_tickets(number: str, limit: int) -> list[dict[str, object]]:
+    return []
+
+
+def _build(settings: Settings, call_log: CallLog, callers: CallerDirectory,
+           dispositions: DispositionLog, tickets: TicketHistory) -> Services:
     writer = RecordWriter(call_log)
     ingest = CallIngest(CallTracker(), writer)
     reconciler = Reconciler(call_log, settings.asterisk_log_dir)
@@ -127,16 +144,36 @@ def _build(settings: Settings, call_log: CallLog, callers: CallerDirectory) -> S
     async def on_event(frame: Frame) -> None:
         ingest.on_frame(frame)
         await keeper.on_event(frame)
+        console.on_frame(frame)  # after the keeper: it reads the operator's new state
 
     async def on_connected(session: AmiSession) -> None:
         await keeper.on_connected(session)
+        console.on_resynced()
         await resync(session)
 
     target = AmiTarget(host=settings.ami_host, port=settings.ami_port,
                        username=settings.ami_user, secret=settings.ami_secret)
     ami = AmiClient(target, on_event, on_connected=on_connected)
+    console, desk = _console(settings, keeper, ami, call_log, dispositions, tickets)
     return Services(settings, call_log, writer, ingest, reconciler, live, keeper, agi, ami,
-                    redis)
+                    redis, console, desk)
+
+
+def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient, call_log: CallLog,
+             dispositions: DispositionLog,
+             tickets: TicketHistory) -> tuple[ConsoleService, ConsoleDesk]:
+    hub, control = ConsoleHub(), QueueControl(ami)
+
+    def pause_reason(extension: str) -> str | None:
+        operator = keeper.state.operators.get(f"PJSIP/{extension}")
+        pause = operator.pause() if operator else None
+        return pause.pause_reason if pause else None
+
+    wrapup = WrapUp(control, dispositions, seconds=settings.wrapup, pause_reason=pause_reason,
+                    on_change=lambda extension: service.publish_wrapup(extension))
+    service = ConsoleService(hub, PopHistory(history_lookup(tickets, call_log)), wrapup,
+                             lambda: keeper.state)
+    return service, ConsoleDesk(service, hub, control, wrapup)
 
 
 def _start_tasks(services: Services) -> None:
@@ -160,6 +197,7 @@ def _start_tasks(services: Services) -> None:
 
 async def _stop(services: Services) -> None:
     await services.ami.close()
+    await services.console.close()
     for task in services.tasks:
         task.cancel()
     await asyncio.gather(*services.tasks, return_exceptions=True)

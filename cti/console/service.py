@@ -128,7 +128,7 @@ class ConsoleService:
                 self._history.forget(event.call_id)
 
     def _ring(self, event: RingStarted) -> None:
-        history = self._history.ready(event.call_id)
+        history = _without_call(self._history.ready(event.call_id), event.call_id)
         pop: Json = {
             "type": "pop",
             "call_id": event.call_id,
@@ -146,7 +146,7 @@ class ConsoleService:
                                               event.caller_number))
 
     async def _history_follows(self, extension: str, call_id: str, number: str) -> None:
-        history = await self._history.get(call_id, number)
+        history = _without_call(await self._history.get(call_id, number), call_id)
         desk = self._desk(extension)
         for holder in (desk.pops.get(call_id), desk.call):
             if holder is not None and holder.get("call_id") == call_id:
@@ -201,6 +201,14 @@ class ConsoleService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("console task failed: %s", type(task.exception()).__name__)
+
+
+def _without_call(history: Json | None, call_id: str) -> Json | None:
+    """The call log may already hold the ringing call itself: it is no earlier call."""
+    if history is None:
+        return None
+    calls = [c for c in history.get("calls", []) if c.get("call_id") != call_id]
+    return {**history, "calls": calls}
 
 
 def _hints(raw: dict[str, str]) -> Json:
