@@ -6,6 +6,7 @@ A test holds it to the routes the app registers and to the answers they actually
 from __future__ import annotations
 
 from cti.storage.call_search import MAX_PAGE
+from cti.web import openapi_people
 from cti.web.call_params import DEFAULT_LIMIT, MAX_CALL_ID
 from cti.web.openapi_schemas import SCHEMAS, Schema, ref
 
@@ -64,7 +65,12 @@ _LIST_CALLS: Schema = {
             {"type": "string", "maxLength": 512, "pattern": "^[A-Za-z0-9_-]+$"},
         ),
     ],
-    "responses": {"200": _json("A page of calls", "CallPage"), "400": _BAD_REQUEST, **_ERRORS},
+    "responses": {
+        "200": _json("A page of calls", "CallPage"),
+        "400": _BAD_REQUEST,
+        **openapi_people.REFUSALS,
+        **_ERRORS,
+    },
 }
 _GET_CALL: Schema = {
     "operationId": "getCall",
@@ -81,6 +87,7 @@ _GET_CALL: Schema = {
     "responses": {
         "200": _json("The call", "CallDetail"),
         "400": _BAD_REQUEST,
+        **openapi_people.REFUSALS,
         "404": _json("No such call", "Error"),
         **_ERRORS,
     },
@@ -88,11 +95,16 @@ _GET_CALL: Schema = {
 _QUEUES: Schema = {
     "operationId": "getQueues",
     "summary": "The live queues and their operators",
-    "responses": {"200": _json("The live snapshot", "QueueSnapshot"), **_ERRORS},
+    "responses": {
+        "200": _json("The live snapshot", "QueueSnapshot"),
+        **openapi_people.REFUSALS,
+        **_ERRORS,
+    },
 }
 _HEALTH: Schema = {
     "operationId": "getHealth",
     "summary": "Each component up or down, with its reason",
+    "security": [],
     "responses": {
         "200": _json("ami, fastagi and database are up", "Health"),
         "503": _json("ami, fastagi or database is down", "Health"),
@@ -102,6 +114,7 @@ _HEALTH: Schema = {
 _OPENAPI: Schema = {
     "operationId": "getOpenApi",
     "summary": "This document",
+    "security": [],
     "responses": {"200": _json("The OpenAPI document", "OpenApiDocument"), **_ERRORS},
 }
 
@@ -114,15 +127,19 @@ DOCUMENT: Schema = {
         "description": "The call log, the live queues and the health of the ALO 153 CTI. "
         "Every answer is application/json; charset=utf-8; every error is an Error.",
     },
+    # Signed in unless an operation says `security: []`; roles per route: cti.web.access.
+    "security": [{"session": []}],
     "paths": {
         "/api/calls": {"get": _LIST_CALLS},
         "/api/calls/{call_id}": {"get": _GET_CALL},
         "/api/queues": {"get": _QUEUES},
         "/api/health": {"get": _HEALTH},
         "/api/openapi.json": {"get": _OPENAPI},
+        **openapi_people.PATHS,
     },
     "components": {
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, **openapi_people.SCHEMAS},
+        "securitySchemes": openapi_people.SECURITY_SCHEMES,
         "responses": {
             "BadRequest": _json("A parameter is unknown, repeated or invalid", "Error"),
             "InternalError": _json("The server failed; the body says no more", "Error"),

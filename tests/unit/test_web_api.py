@@ -442,7 +442,9 @@ async def test_the_document_describes_exactly_the_registered_routes(client: Clie
     documented = {
         (path, method) for path, operations in SPEC["paths"].items() for method in operations
     }
-    assert registered == documented
+    # The routes of the optional parts (people=, console=, …) are documented too: the
+    # assembled app registers exactly the documented routes (tests/unit/test_auth_policy.py).
+    assert registered <= documented
 
 
 def test_the_document_lists_exactly_the_query_parameters_the_api_reads() -> None:
