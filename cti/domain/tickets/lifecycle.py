@@ -1,0 +1,85 @@
+"""Changing a ticket: a patch of its fields, a move along its lifecycle, and what changed.
+
+Each function returns the ticket as it will be and the audit trail's diff,
+`{field: [old, new]}`, with enumerations as their values so the diff is plain JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from cti.domain.tickets import fields as check
+from cti.domain.tickets.errors import InvalidTicket
+from cti.domain.tickets.reference import reference
+from cti.domain.tickets.status import TicketStatus, check_transition
+from cti.domain.tickets.ticket import Ticket, TicketPatch
+
+Diff = dict[str, list[Any]]
+# Who must have said what before a ticket may take these statuses.
+_NEEDS_RESOLUTION = frozenset({TicketStatus.FIRST_CONTACT_SOLVED, TicketStatus.RESOLVED})
+
+
+def patched(ticket: Ticket, patch: TicketPatch, *, now: float) -> tuple[Ticket, Diff]:
+    """The ticket with the patch's fields (not its status) applied."""
+    after = dataclasses.replace(ticket, **patch.changes())  # type: ignore[arg-type]
+    check.coordinates(after.latitude, after.longitude)
+    changes = patch.changes()
+    if "district" in changes and "neighbourhood" not in changes and not _inside(after):
+        after = dataclasses.replace(after, neighbourhood=None)  # it is not in the new district
+    reference().check_location(after.district, after.neighbourhood)
+    diff = diff_of(ticket, after)
+    return (dataclasses.replace(after, updated_at=now) if diff else ticket), diff
+
+
+def moved(
+    ticket: Ticket, wanted: TicketStatus, *, now: float, unit: str | None = None
+) -> tuple[Ticket, Diff]:
+    """The ticket in status `wanted`; InvalidTransition if the lifecycle does not allow it.
+
+    `unit` is where a forward sends it; a forward without one keeps the ticket's unit.
+    """
+    check_transition(ticket.status, wanted)
+    after = dataclasses.replace(ticket, status=wanted, updated_at=now)
+    if wanted is TicketStatus.FORWARDED:
+        after = dataclasses.replace(after, unit=check.unit(unit) if unit else ticket.unit)
+        if after.unit is None:
+            raise InvalidTicket("unit", "required to forward")
+    elif wanted is TicketStatus.NEW:
+        after = dataclasses.replace(after, unit=None)  # returned: to be routed again
+    if wanted in _NEEDS_RESOLUTION and after.resolution is None:
+        raise InvalidTicket("resolution", "required")
+    if wanted is TicketStatus.CLOSED:
+        after = dataclasses.replace(after, closed_at=now)
+    elif wanted is TicketStatus.REOPENED:
+        after = dataclasses.replace(after, closed_at=None)
+    return after, diff_of(ticket, after)
+
+
+def diff_of(before: Ticket, after: Ticket) -> Diff:
+    """Every field that differs, `updated_at` aside."""
+    return {
+        f.name: [_plain(getattr(before, f.name)), _plain(getattr(after, f.name))]
+        for f in dataclasses.fields(Ticket)
+        if f.name != "updated_at" and getattr(before, f.name) != getattr(after, f.name)
+    }
+
+
+def created(ticket: Ticket) -> Diff:
+    """The audit trail's first entry: every field the new ticket has, from nothing."""
+    skip = {"number", "created_at", "updated_at"}
+    return {
+        f.name: [None, _plain(getattr(ticket, f.name))]
+        for f in dataclasses.fields(Ticket)
+        if f.name not in skip and getattr(ticket, f.name) is not None
+    }
+
+
+def _inside(ticket: Ticket) -> bool:
+    district = reference().districts.get(ticket.district or "")
+    return district is None or ticket.neighbourhood in (None, *district.neighbourhoods)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value
