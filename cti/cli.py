@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cti.auth import user_commands
 from cti.config import ConfigError, Settings
 
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="stop after this many seconds (0: run until Ctrl-C)",
     )
+    user_commands.add_parser(commands)
     return parser
 
 
@@ -93,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "check":
             return _check(settings)
+        if args.command == "user":
+            return user_commands.run(settings, args)
         if args.command == "demo":
             from cti.demo import run_demo
 
