@@ -51,6 +51,9 @@ class Settings:
     # disposition code, or this runs out (`queue=seconds,…`; other queues get 30 s).
     wrapup: Mapping[str, float] = field(
         default_factory=lambda: {"alo153": 30.0, "alo153-feedback": 20.0})
+    # The console is served over HTTPS (directly or behind a proxy): the session cookie is
+    # marked Secure and a browser's Origin must be https://.
+    secure_cookies: bool = False
 
     @property
     def database(self) -> str:
@@ -106,7 +109,16 @@ def _convert(name: str, raw: str) -> object:
         return _numbers(name, raw)
     if name == "wrapup":
         return _durations(name, raw)
+    if kind == "bool":
+        return _flag(name, raw)
     return raw
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"CTI_{name.upper()} must be true or false, not {raw!r}")
+    return value in ("1", "true", "yes", "on")
 
 
 def _port(name: str, raw: str) -> int:
