@@ -133,6 +133,9 @@ class Ticket(Base):
     __table_args__ = (
         # The caller lookup: a phone's tickets, and its open ones without reading the rows.
         Index(None, "citizen_phone", "status"),
+        # A phone's tickets newest first (search by phone, the screen pop's history).
+        Index(None, "citizen_phone", "created_at"),
+        Index(None, "unit", "created_at"),  # a unit's tickets (unit staff, routing)
         # (created_at, id) is the keyset the newest-first pages walk; the filters ride on it.
         Index(None, "created_at", "id"),
         Index(None, "status", "created_at"),

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 PREFIX = "153"
-MAX_SEQUENCE = 999_999
-_NUMBER = re.compile(rf"{PREFIX}-([0-9]{{4}})-([0-9]{{6}})")
+MAX_SEQUENCE = 9_999_999  # six digits, a seventh in a year of more than 999,999 tickets
+_NUMBER = re.compile(rf"{PREFIX}-([0-9]{{4}})-([0-9]{{6}}|[1-9][0-9]{{6}})")
 
 
 def year_of(at: float) -> int:

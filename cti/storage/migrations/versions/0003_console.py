@@ -46,8 +46,8 @@ def downgrade() -> None:
     for table in ("access_audit", "call_dispositions", "web_sessions", "users",
                   "ticket_counters", "ticket_attachments", "ticket_calls", "ticket_events"):
         op.drop_table(table)
-    for name in ("district_created_at", "category_created_at", "status_created_at",
-                 "created_at_id"):
+    for name in ("unit_created_at", "citizen_phone_created_at", "district_created_at",
+                 "category_created_at", "status_created_at", "created_at_id"):
         op.drop_index(f"ix_tickets_{name}", table_name="tickets")
     with op.batch_alter_table("tickets") as batch:
         for column in _ticket_columns():
@@ -61,6 +61,10 @@ def _grow_tickets() -> None:
     op.create_index("ix_tickets_status_created_at", "tickets", ["status", "created_at"])
     op.create_index("ix_tickets_category_created_at", "tickets", ["category", "created_at"])
     op.create_index("ix_tickets_district_created_at", "tickets", ["district", "created_at"])
+    op.create_index(
+        "ix_tickets_citizen_phone_created_at", "tickets", ["citizen_phone", "created_at"]
+    )
+    op.create_index("ix_tickets_unit_created_at", "tickets", ["unit", "created_at"])
 
 
 def _ticket_fk() -> sa.ForeignKeyConstraint:
