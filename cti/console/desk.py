@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cti.console.codes import PAUSE_CODES
+from cti.console.codes import DISPOSITIONS, PAUSE_CODES, PAUSE_REASONS, as_json
 from cti.console.hub import ConsoleHub, Json, Outbox
 from cti.console.queue_control import CALL_QUEUE, FEEDBACK_QUEUE, QueueControl
 from cti.console.service import ConsoleService
 from cti.console.wrapup import WrapUp, WrapUpError
 from cti.domain.roles import Principal, Role
 
+CODES = {"dispositions": as_json(DISPOSITIONS), "pauses": as_json(PAUSE_REASONS)}
 QUEUES_BY_ROLE = {Role.OPERATOR: CALL_QUEUE, Role.FEEDBACK_OPERATOR: FEEDBACK_QUEUE}
 
 
@@ -32,7 +33,8 @@ class ConsoleDesk:
         self._wrapup = wrapup
 
     def hello(self, principal: Principal) -> Json:
-        return {**self._service.hello(_extension(principal)), "queues": list(queues_for(principal))}
+        return {**self._service.hello(_extension(principal)),
+                "queues": list(queues_for(principal)), "codes": CODES}
 
     @contextmanager
     def subscribe(self, principal: Principal) -> Iterator[Outbox]:

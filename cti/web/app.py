@@ -12,12 +12,13 @@ from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
 from cti.web.routes.openapi import routes as openapi_routes
+from cti.web.routes.pages import routes as page_routes
 from cti.web.routes.queues import routes as queue_routes
 from cti.web.routes.session import routes as session_routes
 from cti.web.routes.users import routes as user_routes
 from cti.web.state import CALLS, CONSOLE, HEALTH, PEOPLE, QUEUES
 
-RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes)
+RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes, page_routes)
 
 
 def create_app(

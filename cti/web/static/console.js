@@ -1,0 +1,393 @@
+// ALO 153 operator console: one page, no reloads. Everything shown that came from a citizen or
+// a caller id is put in with textContent, never as HTML (see el()).
+const $ = (id) => document.getElementById(id);
+const S = { me: null, csrf: "", ref: null, codes: { dispositions: [], pauses: [] },
+  ws: null, retry: 0, pops: new Map(), call: null, wrapup: [], agent: null, ticket: null,
+  skew: 0, chosen: null, pinger: null, signedIn: false };
+
+const STATUS = {
+  offline: ["Kuyrukta değil", "Not in queue"], available: ["Hazır", "Available"],
+  ringing: ["Çalıyor", "Ringing"], on_call: ["Görüşmede", "On call"],
+  after_call_work: ["Çağrı sonrası işlem", "Wrap-up"], paused: ["Molada", "Paused"],
+  unavailable: ["Telefon kayıtlı değil", "Phone not registered"], busy: ["Meşgul", "Busy"],
+};
+const CLOSE_REASON = { no_answer: "cevapsız / not answered", answered_elsewhere:
+  "başka operatör cevapladı / answered elsewhere", caller_left: "arayan kapattı / caller left",
+  cancelled: "iptal / cancelled" };
+const OUTCOME = { answered: "Cevaplandı", abandoned: "Terk edildi", in_progress: "Sürüyor" };
+
+function el(tag, opts = {}, ...children) {
+  const node = document.createElement(tag);
+  if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
+  if (opts.cls) node.className = opts.cls;
+  for (const [k, v] of Object.entries(opts.attrs || {})) node.setAttribute(k, String(v));
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+function both(tr, en) { const s = el("span", { text: tr + " " }); s.append(el("span", { cls: "en", text: "/ " + en })); return s; }
+function when(epoch) { return epoch ? new Date(epoch * 1000).toLocaleString("tr-TR") : ""; }
+function notice(text) { $("notice").textContent = text || ""; }
+
+class ApiError extends Error { constructor(status, message) { super(message); this.status = status; } }
+async function api(method, path, body) {
+  const headers = { "Accept": "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRF-Token"] = S.csrf;
+  const response = await fetch(path, { method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) {
+    if (response.status === 401 && S.signedIn) showLogin();
+    throw new ApiError(response.status, (data && data.error && data.error.message) || `HTTP ${response.status}`);
+  }
+  return data;
+}
+
+// --- sign in --------------------------------------------------------------------------------
+function showLogin() {
+  S.signedIn = false;
+  if (S.ws) { S.ws.onclose = null; S.ws.close(); S.ws = null; }
+  $("console").hidden = true; $("login").hidden = false; $("login-username").focus();
+}
+async function enter(session) {
+  S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
+  $("login").hidden = true; $("console").hidden = false;
+  $("me").textContent = `${S.me.full_name || S.me.username}` + (S.me.extension ? ` · dahili ${S.me.extension}` : "");
+  try { S.ref = await api("GET", "/api/reference"); fillReference(); } catch (e) { notice(e.message); }
+  connect();
+}
+$("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault(); $("login-error").textContent = "";
+  try {
+    enter(await api("POST", "/api/session", { username: $("login-username").value.trim(),
+      password: $("login-password").value }));
+    $("login-password").value = "";
+  } catch (e) { $("login-error").textContent = e.message; }
+});
+$("btn-logout").addEventListener("click", async () => {
+  try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
+  sessionStorage.clear(); showLogin();
+});
+
+// --- the live link --------------------------------------------------------------------------
+function connect() {
+  if (!S.signedIn) return;
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/console/ws`);
+  S.ws = ws; let opened = false;
+  ws.onopen = () => { opened = true; S.retry = 0; $("link").dataset.up = "true"; notice(""); };
+  ws.onmessage = (ev) => { try { handle(JSON.parse(ev.data)); } catch (e) { console.warn("bad message", e); } };
+  ws.onclose = async () => {
+    $("link").dataset.up = "false"; clearInterval(S.pinger);
+    if (!S.signedIn || S.ws !== ws) return;
+    if (!opened) { try { await api("GET", "/api/session"); } catch { return; } }
+    notice("Canlı bağlantı koptu, yeniden bağlanıyor… / Live link lost, reconnecting…");
+    const delay = Math.min(5000, 250 * 2 ** S.retry++);
+    setTimeout(connect, delay);
+  };
+  clearInterval(S.pinger);
+  S.pinger = setInterval(() => { if (ws.readyState === 1) ws.send("ping"); }, 20000);
+}
+
+function handle(msg) {
+  switch (msg.type) {
+    case "hello":
+      S.skew = msg.at * 1000 - Date.now();
+      S.agent = msg.agent; S.codes = msg.codes || S.codes; S.pops = new Map();
+      for (const pop of msg.pops) S.pops.set(pop.call_id, pop);
+      S.call = msg.call; S.wrapup = msg.wrapup; fillCodes(); renderAll(); break;
+    case "agent": S.agent = msg.agent; renderAgent(); break;
+    case "pop": S.pops.set(msg.call_id, msg); renderPops(); renderAgent(); break;
+    case "history": {
+      const pop = S.pops.get(msg.call_id); if (pop) pop.history = msg.history;
+      if (S.call && S.call.call_id === msg.call_id) S.call.history = msg.history;
+      renderPops(); renderCall(); break;
+    }
+    case "pop_closed": S.pops.delete(msg.call_id); renderPops(); renderAgent(); break;
+    case "call": S.pops.delete(msg.call_id); S.call = msg; startWork(msg); renderAll(); break;
+    case "call_ended": if (S.call && S.call.call_id === msg.call_id) S.call.ended = true; renderCall(); break;
+    case "wrapup": S.wrapup = msg.pending; renderWrapup(); break;
+    default: break;
+  }
+}
+
+// --- rendering ------------------------------------------------------------------------------
+function renderAll() { renderAgent(); renderPops(); renderCall(); renderWrapup(); }
+
+function agentStatus() {
+  if (!S.agent) return "offline";
+  if (S.pops.size && S.agent.status === "available") return "ringing";
+  return S.agent.status;
+}
+function renderAgent() {
+  const status = agentStatus(); const [tr, en] = STATUS[status] || [status, status];
+  const badge = $("agent-status"); badge.dataset.status = status;
+  let text = `${tr} / ${en}`;
+  if (status === "paused" && S.agent.pause_reason) {
+    const reason = S.codes.pauses.find((c) => c.code === S.agent.pause_reason);
+    text += ` (${reason ? reason.tr : S.agent.pause_reason})`;
+  }
+  badge.textContent = text;
+  const inQueue = !!S.agent;
+  $("btn-join").disabled = inQueue; $("btn-leave").disabled = !inQueue;
+  $("btn-pause").disabled = !inQueue || S.agent.paused; $("btn-resume").disabled = !inQueue || !S.agent.paused;
+  document.title = S.pops.size ? "☎ Çalıyor — ALO 153" : "ALO 153 — Operatör Konsolu";
+}
+
+function hintBadges(hints) {
+  const box = el("span", { cls: "hints" });
+  if (!hints) return box;
+  if (hints.repeat) box.append(el("span", { cls: "hint warn", text: "Tekrar arayan / repeat caller" }));
+  if (hints.open_tickets) box.append(el("span", { cls: "hint warn", text: `${hints.open_tickets} açık kayıt / open tickets` }));
+  if (hints.known === false) box.append(el("span", { cls: "hint", text: "İlk kez arıyor / first call" }));
+  if (hints.attempt) box.append(el("span", { cls: "hint", text: "Geri arama / callback" }));
+  return box;
+}
+
+function statusLabel(code) {
+  const found = S.ref && (S.ref.statuses || []).find((s) => s.code === code);
+  return found ? `${found.tr || found.name_tr} / ${found.en || found.name_en}` : code;
+}
+function categoryLabel(code) {
+  const found = S.ref && (S.ref.categories || []).find((c) => c.code === code);
+  return found ? (found.name_tr || found.tr) : (code || "");
+}
+
+function ticketRows(table, tickets, clickable) {
+  const body = table.tBodies[0]; body.replaceChildren();
+  for (const t of tickets || []) {
+    const open = !["closed", "first_contact_solved"].includes(t.status);
+    const row = el("tr", { cls: (open ? "open " : "") + (clickable ? "clickable" : ""), attrs: { "data-number": t.number } },
+      el("td", { text: t.number }), el("td", {}, el("span", { cls: "badge", text: statusLabel(t.status) })),
+      el("td", { text: categoryLabel(t.category) }), el("td", { text: t.district || "" }),
+      el("td", { text: when(t.created_at) }), el("td", { text: t.description || t.excerpt || "" }));
+    if (clickable) row.addEventListener("click", () => openTicket(t.number));
+    body.append(row);
+  }
+  if (!tickets || !tickets.length) body.append(el("tr", {}, el("td", { text: "Kayıt yok / no tickets" })));
+}
+function callRows(table, calls) {
+  const body = table.tBodies[0]; body.replaceChildren();
+  for (const c of calls || []) {
+    body.append(el("tr", {}, el("td", { text: when(c.started_at) }),
+      el("td", { text: OUTCOME[c.outcome] || c.outcome }), el("td", { text: c.answered_by || "" })));
+  }
+  if (!calls || !calls.length) body.append(el("tr", {}, el("td", { text: "Önceki çağrı yok / no earlier calls" })));
+}
+
+function renderPops() {
+  const box = $("pops"); box.replaceChildren();
+  for (const pop of S.pops.values()) {
+    const caller = pop.caller || {};
+    const card = el("div", { cls: "pop", attrs: { "data-testid": "pop", "data-call-id": pop.call_id } },
+      el("div", { cls: "caller" }, el("span", { cls: "label", text: "Çalıyor / Ringing" }),
+        el("strong", { cls: "number", text: caller.number || caller.caller_id || "Numara yok / no number", attrs: { "data-testid": "pop-number" } }),
+        el("span", { text: caller.name || "", attrs: { "data-testid": "pop-name" } }), hintBadges(pop.hints)));
+    const table = el("table", { cls: "list", attrs: { "data-testid": "pop-tickets" } }, el("tbody"));
+    if (pop.history) ticketRows(table, pop.history.tickets.slice(0, 5), false);
+    else table.tBodies[0].append(el("tr", {}, el("td", { text: "Geçmiş yükleniyor… / loading history…" })));
+    card.append(table); box.append(card);
+  }
+  $("idle").hidden = S.pops.size > 0 || !!S.call;
+}
+
+function renderCall() {
+  const call = S.call; $("call").hidden = !call;
+  $("idle").hidden = S.pops.size > 0 || !!call;
+  if (!call) return;
+  const caller = call.caller || {};
+  $("call-number").textContent = caller.number || caller.caller_id || "Numara yok / no number";
+  $("call-name").textContent = (caller.name || "") + (call.ended ? " — görüşme bitti / call ended" : "");
+  $("call-hints").replaceWith(Object.assign(hintBadges(call.hints), { id: "call-hints" }));
+  const history = call.history || { tickets: [], calls: [] };
+  ticketRows($("call-tickets"), history.tickets, true);
+  callRows($("call-calls"), history.calls);
+}
+
+// --- the working screen: tickets ------------------------------------------------------------
+const FORM_FIELDS = ["t-phone", "t-name", "t-tc", "t-category", "t-priority", "t-district", "t-neighbourhood", "t-address", "t-description"];
+function draftKey() { return S.call ? `draft:${S.call.call_id}` : null; }
+function startWork(call) {
+  showForm();
+  const caller = call.caller || {};
+  $("t-phone").value = caller.number || ""; $("t-name").value = caller.name || "";
+  const saved = sessionStorage.getItem(`draft:${call.call_id}`);
+  if (saved) { try { const d = JSON.parse(saved); for (const id of FORM_FIELDS) if (d[id] !== undefined) $(id).value = d[id]; fillNeighbourhoods(d["t-neighbourhood"]); } catch { /* ignore */ } }
+  $("t-description").focus();
+}
+$("ticket-form").addEventListener("input", () => {
+  const key = draftKey(); if (!key) return;
+  const draft = {}; for (const id of FORM_FIELDS) draft[id] = $(id).value;
+  sessionStorage.setItem(key, JSON.stringify(draft));
+});
+function showForm() { S.ticket = null; $("ticket").hidden = true; $("ticket-form").hidden = false; }
+function optional(id) { const v = $(id).value.trim(); return v === "" ? null : v; }
+
+$("ticket-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const body = { channel: "phone", citizen_phone: optional("t-phone"), citizen_name: optional("t-name"),
+    citizen_tc: optional("t-tc"), category: $("t-category").value, priority: $("t-priority").value || "normal",
+    district: optional("t-district"), neighbourhood: optional("t-neighbourhood"), address: optional("t-address"),
+    description: $("t-description").value.trim() };
+  if (S.call) body.call_id = S.call.call_id;
+  try {
+    const ticket = await api("POST", "/api/tickets", body);
+    const key = draftKey(); if (key) sessionStorage.removeItem(key);
+    $("ticket-form").reset(); showTicket(ticket.ticket || ticket); notice("Kayıt oluşturuldu / ticket created");
+  } catch (e) { notice(e.message); }
+});
+
+async function openTicket(number) {
+  try {
+    let data = await api("GET", `/api/tickets/${encodeURIComponent(number)}`);
+    if (S.call && !S.call.ended) {
+      data = await api("POST", `/api/tickets/${encodeURIComponent(number)}/calls`, { call_id: S.call.call_id });
+    }
+    showTicket(data.ticket || data);
+  } catch (e) { notice(e.message); }
+}
+function showTicket(t) {
+  S.ticket = t; $("ticket-form").hidden = true; $("ticket").hidden = false;
+  $("ticket-number").textContent = t.number; $("ticket-status").textContent = statusLabel(t.status);
+  $("ticket-status").dataset.status = t.status;
+  $("ticket-summary").textContent = [categoryLabel(t.category), t.district, t.neighbourhood, t.address, t.description].filter(Boolean).join(" · ");
+  const actionable = t.status === "new";
+  $("btn-solve").disabled = !actionable; $("btn-forward").disabled = !actionable;
+}
+async function solve() {
+  if (!S.ticket) return;
+  const resolution = $("ticket-resolution").value.trim();
+  if (!resolution) { notice("Çözüm notu gerekli / a resolution note is required"); $("ticket-resolution").focus(); return; }
+  try {
+    const data = await api("POST", `/api/tickets/${encodeURIComponent(S.ticket.number)}/solve`, { resolution });
+    showTicket(data.ticket || data); $("ticket-resolution").value = ""; notice("Kayıt kapatıldı / ticket closed");
+  } catch (e) { notice(e.message); }
+}
+async function forward() {
+  if (!S.ticket) return;
+  try {
+    const data = await api("POST", `/api/tickets/${encodeURIComponent(S.ticket.number)}/forward`,
+      { unit: $("forward-unit").value, note: $("ticket-resolution").value.trim() });
+    showTicket(data.ticket || data); notice("Kayıt yönlendirildi / ticket forwarded");
+  } catch (e) { notice(e.message); }
+}
+$("btn-solve").addEventListener("click", solve);
+$("btn-forward").addEventListener("click", forward);
+$("btn-new-ticket").addEventListener("click", () => { showForm(); $("t-description").focus(); });
+
+$("search-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const q = $("search-q").value.trim(); if (!q) return;
+  const param = /^153-\d{4}-\d+$/.test(q) ? "number" : "phone";
+  try {
+    const data = await api("GET", `/api/tickets?${param}=${encodeURIComponent(q)}&limit=20`);
+    ticketRows($("search-results"), data.tickets, true);
+  } catch (e) { notice(e.message); }
+});
+
+// --- reference data -------------------------------------------------------------------------
+function option(value, text) { return el("option", { text, attrs: { value } }); }
+function fillReference() {
+  const ref = S.ref || {};
+  const cat = $("t-category"); cat.replaceChildren(option("", "— seçin / choose —"));
+  const groups = new Map();
+  for (const c of ref.categories || []) {
+    const g = c.group_tr || c.group || "";
+    if (!groups.has(g)) { groups.set(g, el("optgroup", { attrs: { label: g } })); cat.append(groups.get(g)); }
+    groups.get(g).append(option(c.code, c.name_tr || c.tr || c.code));
+  }
+  const prio = $("t-priority"); prio.replaceChildren();
+  for (const p of ref.priorities || []) prio.append(option(p.code || p, p.tr || p.name_tr || p.code || p));
+  prio.value = "normal";
+  const dist = $("t-district"); dist.replaceChildren(option("", "—"));
+  for (const d of ref.districts || []) dist.append(option(d.code, d.name || d.name_tr || d.code));
+  fillNeighbourhoods();
+  const unit = $("forward-unit"); unit.replaceChildren();
+  for (const u of ref.units || []) unit.append(option(u.code, u.name_tr || u.name || u.code));
+}
+function fillNeighbourhoods(selected) {
+  const box = $("t-neighbourhood"); box.replaceChildren(option("", "—"));
+  const d = ((S.ref && S.ref.districts) || []).find((x) => x.code === $("t-district").value);
+  for (const n of (d && d.neighbourhoods) || []) {
+    const code = typeof n === "string" ? n : n.code; const name = typeof n === "string" ? n : (n.name || n.code);
+    box.append(option(code, name));
+  }
+  if (selected) box.value = selected;
+}
+$("t-district").addEventListener("change", () => fillNeighbourhoods());
+
+function fillCodes() {
+  const pause = $("pause-reason"); pause.replaceChildren();
+  for (const c of S.codes.pauses) pause.append(option(c.code, `${c.tr} / ${c.en}`));
+  const then = $("wrapup-then"); then.replaceChildren(option("", "Hazır ol / be available"));
+  for (const c of S.codes.pauses) then.append(option(c.code, `${c.tr} / ${c.en}`));
+  const box = $("wrapup-codes"); box.replaceChildren();
+  S.codes.dispositions.forEach((c, i) => {
+    const button = el("button", { attrs: { type: "button", "data-code": c.code, "aria-pressed": "false" } },
+      el("kbd", { text: String((i + 1) % 10) }), both(c.tr, c.en));
+    button.addEventListener("click", () => choose(c.code));
+    box.append(button);
+  });
+}
+
+// --- queue and wrap-up ----------------------------------------------------------------------
+async function queueAction(path, body) {
+  try { const hello = await api("POST", path, body || {}); S.agent = hello.agent; S.wrapup = hello.wrapup; renderAgent(); renderWrapup(); }
+  catch (e) { notice(e.message); }
+}
+$("btn-join").addEventListener("click", () => queueAction("/api/console/queue/join"));
+$("btn-leave").addEventListener("click", () => queueAction("/api/console/queue/leave"));
+$("btn-pause").addEventListener("click", () => queueAction("/api/console/queue/pause", { reason: $("pause-reason").value }));
+$("btn-resume").addEventListener("click", () => queueAction("/api/console/queue/resume"));
+
+function choose(code) {
+  S.chosen = code;
+  for (const b of $("wrapup-codes").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.code === code));
+}
+function renderWrapup() {
+  const pending = S.wrapup && S.wrapup[0];
+  $("wrapup").hidden = !pending;
+  if (!pending) { S.chosen = null; return; }
+  $("wrapup").dataset.callId = pending.call_id;
+  tick();
+}
+function tick() {
+  const pending = S.wrapup && S.wrapup[0]; if (!pending) return;
+  const left = Math.max(0, Math.round(pending.deadline - (Date.now() + S.skew) / 1000));
+  $("wrapup-left").textContent = `${left} sn`;
+}
+setInterval(tick, 1000);
+async function saveWrapup() {
+  const pending = S.wrapup && S.wrapup[0]; if (!pending) return;
+  if (!S.chosen) { notice("Bir sonuç kodu seçin / choose an outcome code"); return; }
+  await queueAction("/api/console/disposition", { call_id: pending.call_id, code: S.chosen,
+    note: $("wrapup-note").value.trim(), then_pause: $("wrapup-then").value || null });
+  $("wrapup-note").value = ""; choose(null);
+  if (S.call && S.call.call_id === pending.call_id && S.call.ended) { S.call = null; renderCall(); }
+}
+$("wrapup-save").addEventListener("click", saveWrapup);
+
+// --- keyboard -------------------------------------------------------------------------------
+document.addEventListener("keydown", (ev) => {
+  if (!S.signedIn) return;
+  if (ev.altKey) {
+    const action = { "1": () => $("btn-join").click(), "2": () => $("btn-leave").click(),
+      "3": () => $("btn-pause").click(), "4": () => $("btn-resume").click(),
+      n: () => $("t-description").focus(), s: solve, y: forward, f: () => $("search-q").focus() }[ev.key.toLowerCase()];
+    if (action) { ev.preventDefault(); action(); }
+    return;
+  }
+  if ($("wrapup").hidden) return;
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+  if (!typing && /^[0-9]$/.test(ev.key)) {
+    const index = ev.key === "0" ? 9 : Number(ev.key) - 1;
+    const code = S.codes.dispositions[index]; if (code) { ev.preventDefault(); choose(code.code); }
+  } else if (ev.key === "Enter" && (!typing || document.activeElement.id === "wrapup-note")) {
+    ev.preventDefault(); saveWrapup();
+  }
+});
+
+// --- start ----------------------------------------------------------------------------------
+(async () => {
+  try { await enter(await api("GET", "/api/session")); } catch { showLogin(); }
+})();
