@@ -80,7 +80,7 @@ class SessionStore:
             found = (await session.execute(statement)).one_or_none()
         if found is None:
             return None
-        row, user = found.tuple()
+        row, user = found
         if not user.active or self._ended(row, now):
             await self.delete(token)
             return None
