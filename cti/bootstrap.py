@@ -169,8 +169,7 @@ def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient, call_l
         pause = operator.pause() if operator else None
         return pause.pause_reason if pause else None
 
-    wrapup = WrapUp(control, dispositions, seconds=settings.wrapup, pause_reason=pause_reason,
-                    on_change=lambda extension: service.publish_wrapup(extension))
+    wrapup = WrapUp(control, dispositions, seconds=settings.wrapup, pause_reason=pause_reason)
     service = ConsoleService(hub, PopHistory(history_lookup(tickets, call_log)), wrapup,
                              lambda: keeper.state)
     return service, ConsoleDesk(service, hub, control, wrapup)

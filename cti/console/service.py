@@ -60,6 +60,7 @@ class ConsoleService:
         self._hub = hub
         self._history = history
         self._wrapup = wrapup
+        wrapup.watch(self.publish_wrapup)
         self._live = live
         self._clock = clock
         self._rings = RingTracker()

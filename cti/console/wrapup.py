@@ -54,7 +54,6 @@ class WrapUp:
         seconds: Mapping[str, float] | None = None,
         default_seconds: float = DEFAULT_SECONDS,
         pause_reason: Callable[[str], str | None] = lambda extension: None,
-        on_change: Callable[[str], None] = lambda extension: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._control = control
@@ -62,12 +61,16 @@ class WrapUp:
         self._seconds = dict(seconds or {})
         self._default = default_seconds
         self._pause_reason = pause_reason  # the live pause reason of an extension, if paused
-        self._on_change = on_change
+        self._on_change: Callable[[str], None] = lambda extension: None
         self._clock = clock
         self._pending: dict[tuple[str, str], Pending] = {}
         self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
         # (extension, call) → coded already; answered calls an operator may code
         self._recent: dict[str, OrderedDict[str, bool]] = {}
+
+    def watch(self, on_change: Callable[[str], None]) -> None:
+        """`on_change(extension)` is called whenever that extension's pending list changes."""
+        self._on_change = on_change
 
     def pending(self, extension: str) -> list[Pending]:
         return [p for (ext, _), p in self._pending.items() if ext == extension]

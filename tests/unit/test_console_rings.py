@@ -1,0 +1,274 @@
+"""Ring tracking and the console service, on recorded and hand-made AMI frames."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from cti.console.history import PopHistory
+from cti.console.hub import ConsoleHub
+from cti.console.queue_control import QueueControl
+from cti.console.rings import (
+    CallAnswered,
+    CallEnded,
+    CallerWaiting,
+    CallGone,
+    RingEnded,
+    RingStarted,
+    RingTracker,
+    extension_of,
+)
+from cti.console.service import ConsoleService
+from cti.console.wrapup import WrapUp
+from cti.live.state import LiveState
+from cti.storage.dispositions import Disposition
+from cti.telephony.ami.frames import Frame, FrameBuffer
+from tests.transcripts import session_bytes
+
+CALL = "alo153-1795680858.0"
+
+
+def frame(event: str, **headers: str) -> Frame:
+    return Frame((("Event", event), *headers.items()))
+
+
+def called(extension: str, *, call: str = CALL, leg: str = "", **extra: str) -> Frame:
+    return frame("AgentCalled", Interface=f"PJSIP/{extension}", Queue="alo153",
+                 Linkedid=call, Uniqueid=call, DestUniqueid=leg or f"{call}-{extension}",
+                 CallerIDNum="05321234567", CallerIDName="Ayşe <b>Yılmaz</b>",
+                 Timestamp="1795680858.952158", **extra)
+
+
+def agent(event: str, extension: str, *, call: str = CALL) -> Frame:
+    return frame(event, Interface=f"PJSIP/{extension}", Queue="alo153", Linkedid=call,
+                 Uniqueid=call, MemberName=f"op{extension}")
+
+
+def test_a_recorded_answered_call_rings_answers_and_ends_one_operator() -> None:
+    tracker, events = RingTracker(), []
+    for parsed in FrameBuffer().feed(session_bytes("queue-answered")):
+        events += tracker.read(parsed, 0.0)
+    kinds = [type(e) for e in events]
+    assert kinds == [CallerWaiting, RingStarted, CallAnswered, CallEnded, CallGone]
+    ring = events[1]
+    assert isinstance(ring, RingStarted)
+    assert (ring.extension, ring.queue, ring.at) == ("1001", "alo153", 1795680858.952158)
+    assert ring.caller_name == "Vatandas 1"
+
+
+def test_ring_all_closes_the_pops_of_those_who_did_not_answer() -> None:
+    tracker = RingTracker()
+    tracker.read(called("1001"), 0)
+    tracker.read(called("1002"), 0)
+    events = tracker.read(agent("AgentConnect", "1002"), 0)
+    assert events[0] == RingEnded(extension="1001", call_id=CALL, reason="answered_elsewhere")
+    assert isinstance(events[1], CallAnswered) and events[1].extension == "1002"
+
+
+def test_a_ring_that_times_out_closes_only_that_pop() -> None:
+    tracker = RingTracker()
+    tracker.read(called("1001"), 0)
+    tracker.read(called("1002"), 0)
+    assert tracker.read(agent("AgentRingNoAnswer", "1001"), 0) == [
+        RingEnded(extension="1001", call_id=CALL, reason="no_answer")]
+    assert tracker.ringing(CALL) == ("1002",)
+
+
+def test_the_caller_hanging_up_closes_every_pop() -> None:
+    tracker = RingTracker()
+    tracker.read(called("1001"), 0)
+    tracker.read(called("1002"), 0)
+    events = tracker.read(frame("Hangup", Uniqueid=CALL, Linkedid=CALL), 0)
+    assert {e.extension for e in events if isinstance(e, RingEnded)} == {"1001", "1002"}
+    assert events[-1] == CallGone(call_id=CALL)
+
+
+def test_an_operator_leg_hung_up_while_ringing_closes_its_pop() -> None:
+    tracker = RingTracker()
+    tracker.read(called("1001", leg="leg-1"), 0)
+    events = tracker.read(frame("Hangup", Uniqueid="leg-1", Linkedid=CALL), 0)
+    assert events == [RingEnded(extension="1001", call_id=CALL, reason="cancelled")]
+
+
+def test_hints_come_from_the_lookups_channel_variables() -> None:
+    ring = RingTracker().read(Frame((
+        *called("1001").headers, ("ChanVariable", "ALO153_OPEN=2"),
+        ("ChanVariable", "ALO153_REPEAT=1"), ("ChanVariable", "OTHER=x"),
+        ("DestChanVariable", "ALO153_OPEN=9"))), 0)[0]
+    assert isinstance(ring, RingStarted)
+    assert ring.hints == {"open": "2", "repeat": "1"}
+
+
+def test_garbage_frames_give_no_events() -> None:
+    tracker = RingTracker()
+    for bad in (frame("AgentCalled"), frame("AgentConnect", Interface="x"),
+                frame("Hangup"), frame("AgentRingNoAnswer", Interface="PJSIP/1")):
+        assert isinstance(tracker.read(bad, 0), list)
+    assert tracker.read(frame("AgentCalled", Interface="PJSIP/1001"), 0) == []
+
+
+@pytest.mark.parametrize(("interface", "extension"), [
+    ("PJSIP/1001", "1001"), ("Local/1002@alo153-operators/n", "1002"), ("", "")])
+def test_extension_of(interface: str, extension: str) -> None:
+    assert extension_of(interface) == extension
+
+
+class FakeAmi:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, str | int]]] = []
+
+    async def action(self, name: str, headers: Mapping[str, str | int] | None = None,
+                     variables: Mapping[str, str] | None = None, *,
+                     timeout: float = 5.0) -> Frame:
+        self.sent.append((name, dict(headers or {})))
+        return Frame((("Response", "Success"),))
+
+
+class MemoryDispositions:
+    def __init__(self) -> None:
+        self.saved: list[Disposition] = []
+
+    async def record(self, disposition: Disposition) -> bool:
+        self.saved.append(disposition)
+        return True
+
+
+async def lookup(number: str) -> dict[str, Any]:
+    return {"tickets": [{"number": "153-2026-000001", "status": "forwarded"}],
+            "calls": [{"call_id": CALL}, {"call_id": "earlier"}]}
+
+
+@dataclass
+class Rig:
+    service: ConsoleService
+    hub: ConsoleHub
+    ami: FakeAmi
+    saved: MemoryDispositions
+    wrapup: WrapUp
+
+
+def console(seconds: float = 30.0) -> Rig:
+    hub, ami, saved = ConsoleHub(), FakeAmi(), MemoryDispositions()
+    wrapup = WrapUp(QueueControl(ami), saved,  # type: ignore[arg-type]
+                    seconds={"alo153": seconds})
+    service = ConsoleService(hub, PopHistory(lookup), wrapup, LiveState)
+    return Rig(service, hub, ami, saved, wrapup)
+
+
+async def test_the_pop_carries_the_history_fetched_when_the_caller_joined() -> None:
+    rig = console()
+    service, hub = rig.service, rig.hub
+    with hub.subscribe("1001") as outbox:
+        service.on_frame(frame("QueueCallerJoin", Linkedid=CALL, Uniqueid=CALL,
+                               CallerIDNum="0532 123 45 67", Queue="alo153"))
+        await asyncio.sleep(0)
+        service.on_frame(called("1001"))
+        pop = outbox.messages.get_nowait()
+    assert pop["type"] == "pop" and pop["caller"]["number"] == "05321234567"
+    assert pop["caller"]["name"] == "Ayşe <b>Yılmaz</b>"  # verbatim: the page escapes it
+    assert pop["history"]["tickets"][0]["number"] == "153-2026-000001"
+    assert [c["call_id"] for c in pop["history"]["calls"]] == ["earlier"]  # not this call
+    await service.close()
+
+
+async def test_without_history_yet_the_pop_goes_at_once_and_the_history_follows() -> None:
+    rig = console()
+    service, hub = rig.service, rig.hub
+    with hub.subscribe("1001") as outbox:
+        service.on_frame(called("1001"))
+        first = outbox.messages.get_nowait()
+        follow = await asyncio.wait_for(outbox.messages.get(), 1)
+    assert first["type"] == "pop" and first["history"] is None
+    assert follow["type"] == "history" and follow["call_id"] == CALL
+    assert service.hello("1001")["pops"][0]["history"] == follow["history"]
+    await service.close()
+
+
+async def test_answered_call_becomes_the_working_screen_then_wrap_up_pauses() -> None:
+    rig = console()
+    service, hub, ami, saved, wrapup = rig.service, rig.hub, rig.ami, rig.saved, rig.wrapup
+    with hub.subscribe("1002") as two, hub.subscribe("1001") as one:
+        service.on_frame(called("1001"))
+        service.on_frame(called("1002"))
+        service.on_frame(agent("AgentConnect", "1002"))
+        service.on_frame(agent("AgentComplete", "1002"))
+        await asyncio.sleep(0.01)
+        seen_one = [m["type"] for m in _drain(one)]
+        seen_two = [m["type"] for m in _drain(two)]
+    assert seen_one[0] == "pop" and "pop_closed" in seen_one and "call" not in seen_one
+    assert seen_two[:3] == ["pop", "call", "call_ended"] and "wrapup" in seen_two
+    assert ("QueuePause", {"Interface": "PJSIP/1002", "Paused": "true", "Reason": "acw"}) \
+        in ami.sent
+    assert [p.call_id for p in wrapup.pending("1002")] == [CALL]
+    await wrapup.dispose("1002", "op1002", CALL, "bilgi_verildi", "ok")
+    assert saved.saved[0].code == "bilgi_verildi" and not saved.saved[0].timed_out
+    assert ami.sent[-1] == ("QueuePause", {"Interface": "PJSIP/1002", "Paused": "false"})
+    assert wrapup.pending("1002") == []
+    await service.close()
+
+
+async def test_wrap_up_times_out_with_the_timeout_code_and_resumes() -> None:
+    rig = console(seconds=0.05)
+    service, ami, saved = rig.service, rig.ami, rig.saved
+    service.on_frame(agent("AgentConnect", "1001"))
+    service.on_frame(agent("AgentComplete", "1001"))
+    await asyncio.sleep(0.2)
+    assert [(d.code, d.timed_out) for d in saved.saved] == [("zaman_asimi", True)]
+    assert ami.sent[-1][1]["Paused"] == "false"
+    await service.close()
+
+
+async def test_a_code_given_during_the_call_skips_wrap_up() -> None:
+    rig = console()
+    service, ami, wrapup = rig.service, rig.ami, rig.wrapup
+    service.on_frame(agent("AgentConnect", "1001"))
+    await wrapup.dispose("1001", "op1001", CALL, "cozuldu")
+    service.on_frame(agent("AgentComplete", "1001"))
+    await asyncio.sleep(0.01)
+    assert wrapup.pending("1001") == [] and not any(h.get("Reason") for _, h in ami.sent)
+    await service.close()
+
+
+async def test_codes_only_for_ones_own_calls_and_known_codes() -> None:
+    from cti.console.wrapup import WrapUpError
+
+    rig = console()
+    service, saved, wrapup = rig.service, rig.saved, rig.wrapup
+    service.on_frame(agent("AgentConnect", "1001"))
+    with pytest.raises(WrapUpError):
+        await wrapup.dispose("1002", "op1002", CALL, "cozuldu")
+    with pytest.raises(WrapUpError):
+        await wrapup.dispose("1001", "op1001", CALL, "<script>")
+    assert saved.saved == []
+    await service.close()
+
+
+async def test_an_operator_who_paused_during_wrap_up_stays_paused() -> None:
+    ami, saved = FakeAmi(), MemoryDispositions()
+    wrapup = WrapUp(QueueControl(ami), saved, seconds={"alo153": 30},  # type: ignore[arg-type]
+                    pause_reason=lambda extension: "mola")
+    wrapup.answered("1001", CALL)
+    await wrapup.call_ended("1001", "op1001", CALL, "alo153")
+    await wrapup.dispose("1001", "op1001", CALL, "cozuldu")
+    assert ami.sent[-1][1].get("Paused") == "true"  # the acw pause; no resume after it
+    await wrapup.close()
+
+
+def test_a_browser_that_stops_reading_is_cut_not_waited_for() -> None:
+    hub = ConsoleHub()
+    with hub.subscribe("1001") as outbox:
+        for i in range(600):
+            hub.publish("1001", {"type": "agent", "i": i})
+        assert outbox.overflowed.is_set()
+    assert hub.connected() == []
+
+
+def _drain(outbox: Any) -> list[dict[str, Any]]:
+    found = []
+    while not outbox.messages.empty():
+        found.append(outbox.messages.get_nowait())
+    return found
