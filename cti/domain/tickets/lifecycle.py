@@ -14,10 +14,10 @@ from cti.domain.tickets import fields as check
 from cti.domain.tickets.errors import InvalidTicket
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TicketStatus, check_transition
-from cti.domain.tickets.ticket import Ticket, TicketPatch
+from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
 
 Diff = dict[str, list[Any]]
-# Who must have said what before a ticket may take these statuses.
+# A ticket takes these statuses only with a resolution: what was done.
 _NEEDS_RESOLUTION = frozenset({TicketStatus.FIRST_CONTACT_SOLVED, TicketStatus.RESOLVED})
 
 
@@ -34,14 +34,23 @@ def patched(ticket: Ticket, patch: TicketPatch, *, now: float) -> tuple[Ticket, 
 
 
 def moved(
-    ticket: Ticket, wanted: TicketStatus, *, now: float, unit: str | None = None
+    ticket: Ticket,
+    wanted: TicketStatus,
+    *,
+    now: float,
+    unit: str | None = None,
+    resolution: str | None = None,
 ) -> tuple[Ticket, Diff]:
     """The ticket in status `wanted`; InvalidTransition if the lifecycle does not allow it.
 
-    `unit` is where a forward sends it; a forward without one keeps the ticket's unit.
+    `unit` is where a forward sends it (a forward without one keeps the ticket's unit);
+    `resolution`, what solved it, is required to solve or resolve unless the ticket has one.
     """
     check_transition(ticket.status, wanted)
     after = dataclasses.replace(ticket, status=wanted, updated_at=now)
+    if resolution is not None:
+        after = dataclasses.replace(after, resolution=check.required_text(
+            "resolution", resolution, limit=check.MAX_RESOLUTION))
     if wanted is TicketStatus.FORWARDED:
         after = dataclasses.replace(after, unit=check.unit(unit) if unit else ticket.unit)
         if after.unit is None:
@@ -55,6 +64,30 @@ def moved(
     elif wanted is TicketStatus.REOPENED:
         after = dataclasses.replace(after, closed_at=None)
     return after, diff_of(ticket, after)
+
+
+def opened(draft: TicketDraft, *, number: str, now: float, actor: str) -> Ticket:
+    """The ticket a draft becomes under its number."""
+    priority = draft.priority or reference().category(draft.category).priority
+    return Ticket(
+        number=number,
+        status=TicketStatus.NEW,
+        channel=draft.channel,
+        category=draft.category,
+        priority=priority,
+        description=draft.description,
+        created_at=now,
+        updated_at=now,
+        citizen_phone=draft.citizen_phone,
+        citizen_name=draft.citizen_name,
+        citizen_tc=draft.citizen_tc,
+        district=draft.district,
+        neighbourhood=draft.neighbourhood,
+        address=draft.address,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        created_by=actor,
+    )
 
 
 def diff_of(before: Ticket, after: Ticket) -> Diff:

@@ -1,0 +1,337 @@
+"""The ticket store: citizens' requests, their audit trail, calls and attachments.
+
+Every change is one transaction that first locks the ticket's row (or, for a new ticket, the
+year's counter) with a write, so concurrent changes queue up instead of overwriting each other:
+on PostgreSQL the row lock, on SQLite the database's single write lock, taken before anything
+is read (a read first would pin a snapshot that a concurrent commit makes stale).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cti.domain.tickets import fields as check
+from cti.domain.tickets.attachments import Attachment, accepted_type, clean_filename
+from cti.domain.tickets.errors import TicketNotFound
+from cti.domain.tickets.lifecycle import Diff, created, moved, opened, patched
+from cti.domain.tickets.numbering import format_number, year_of
+from cti.domain.tickets.records import HistoryItem, LinkedCall, TicketDetail, TicketEvent
+from cti.domain.tickets.status import NOT_OPEN, TicketStatus
+from cti.domain.tickets.ticket import UNSET, Ticket, TicketDraft, TicketPatch
+from cti.storage.attachment_files import AttachmentFiles
+from cti.storage.models import Ticket as TicketRow
+from cti.storage.models import TicketAttachmentRow, TicketCallRow, TicketCounterRow, TicketEventRow
+from cti.storage.ticket_rows import (
+    event_row,
+    new_row,
+    to_attachment,
+    to_event,
+    to_linked_call,
+    to_ticket,
+    write,
+)
+from cti.storage.ticket_search import MAX_PAGE, TicketPage, TicketQuery, encode_cursor, stored_phone
+
+EXCERPT = 120  # characters of the description a history line shows
+HISTORY_MAX = 100
+
+
+class TicketStore:
+    """Creates, changes and finds tickets; every change leaves an entry in `ticket_events`."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        attachments_dir: Path,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._files = AttachmentFiles(attachments_dir)
+        self._clock = clock
+
+    async def create(self, draft: TicketDraft, actor: str, call_id: str | None = None) -> Ticket:
+        """A new ticket, numbered in its year; bound to `call_id` (a Linkedid) when given."""
+        now = self._clock()
+        if call_id is not None:
+            check.call_id(call_id)
+        async with self._sessions.begin() as session:
+            year = year_of(now)
+            number = format_number(year, await _next_sequence(session, year))
+            ticket = opened(draft, number=number, now=now, actor=actor)
+            row = new_row(ticket)
+            session.add(row)
+            await session.flush()
+            session.add(event_row(row.id, now, actor, "created", created(ticket)))
+            if call_id is not None:
+                await _link(session, row.id, call_id, actor, now)
+        return ticket
+
+    async def get(self, number: str) -> Ticket | None:
+        async with self._sessions() as session:
+            row = await session.scalar(select(TicketRow).where(TicketRow.number == number))
+        return None if row is None else to_ticket(row)
+
+    async def detail(self, number: str) -> TicketDetail | None:
+        """The ticket with its audit trail, linked calls and attachments, as one snapshot."""
+        async with self._sessions.begin() as session:
+            row = await session.scalar(select(TicketRow).where(TicketRow.number == number))
+            if row is None:
+                return None
+            events = await session.scalars(
+                select(TicketEventRow).where(TicketEventRow.ticket_id == row.id)
+                .order_by(TicketEventRow.id)
+            )
+            calls = await session.scalars(
+                select(TicketCallRow).where(TicketCallRow.ticket_id == row.id)
+                .order_by(TicketCallRow.linked_at, TicketCallRow.call_id)
+            )
+            files = await session.scalars(
+                select(TicketAttachmentRow).where(TicketAttachmentRow.ticket_id == row.id)
+                .order_by(TicketAttachmentRow.id)
+            )
+            return TicketDetail(
+                to_ticket(row),
+                [to_event(e) for e in events],
+                [to_linked_call(c) for c in calls],
+                [to_attachment(f) for f in files],
+            )
+
+    async def search(
+        self,
+        *,
+        phone: str | None = None,
+        number: str | None = None,
+        status: TicketStatus | None = None,
+        category: str | None = None,
+        district: str | None = None,
+        unit: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> TicketPage:
+        """Tickets newest first, `limit` at a time (`TicketQuery` says what each filter does).
+
+        InvalidCursor for an `after` this store never handed out.
+        """
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+        query = TicketQuery(
+            phone=phone, number=number, status=status, category=category, district=district,
+            unit=unit, since=since, until=until, after=after,
+        )
+        statement = (
+            select(TicketRow)
+            .where(*query.conditions())
+            .order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
+            .limit(limit + 1)  # one more than asked says whether a next page exists
+        )
+        async with self._sessions() as session:
+            rows = list(await session.scalars(statement))
+        page = rows[:limit]
+        more = len(rows) > limit
+        cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+        return TicketPage([to_ticket(row) for row in page], cursor)
+
+    async def update(self, number: str, patch: TicketPatch, actor: str) -> Ticket:
+        """Apply the patch's fields, then its status (through the lifecycle), atomically."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            row = await _locked(session, number)
+            ticket, diff = patched(to_ticket(row), patch, now=now)
+            if diff:
+                session.add(event_row(row.id, now, actor, "updated", diff))
+            if patch.status is not UNSET and patch.status is not ticket.status:
+                ticket, diff = moved(ticket, patch.status, now=now)
+                session.add(event_row(row.id, now, actor, "status", _noted(diff, patch.note)))
+            write(row, ticket)
+        return ticket
+
+    async def transition(
+        self, number: str, status: TicketStatus, actor: str, note: str | None = None
+    ) -> Ticket:
+        return await self._move(number, actor, [status], note=note)
+
+    async def solve_first_contact(self, number: str, resolution: str, actor: str) -> Ticket:
+        """Solved on the call: new → first_contact_solved → closed, in one transaction."""
+        statuses = [TicketStatus.FIRST_CONTACT_SOLVED, TicketStatus.CLOSED]
+        return await self._move(number, actor, statuses, resolution=resolution)
+
+    async def forward(self, number: str, unit: str, note: str | None, actor: str) -> Ticket:
+        """Send the ticket to a unit (a free code until routing names the units)."""
+        return await self._move(number, actor, [TicketStatus.FORWARDED], unit=unit, note=note)
+
+    async def link_call(self, number: str, call_id: str, actor: str) -> bool:
+        """Bind a call to the ticket; False if it already was (nothing is written then)."""
+        check.call_id(call_id)
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            row = await _locked(session, number)
+            linked = await _link(session, row.id, call_id, actor, now)
+        return linked
+
+    async def tickets_of_call(self, call_id: str) -> list[str]:
+        """The numbers of the tickets a call is linked to, oldest ticket first."""
+        statement = (
+            select(TicketRow.number)
+            .join(TicketCallRow, TicketCallRow.ticket_id == TicketRow.id)
+            .where(TicketCallRow.call_id == call_id)
+            .order_by(TicketRow.created_at, TicketRow.id)
+        )
+        async with self._sessions() as session:
+            return list(await session.scalars(statement))
+
+    async def events(self, number: str) -> list[TicketEvent]:
+        detail = await self.detail(number)
+        if detail is None:
+            raise TicketNotFound(number)
+        return detail.events
+
+    async def calls(self, number: str) -> list[LinkedCall]:
+        detail = await self.detail(number)
+        if detail is None:
+            raise TicketNotFound(number)
+        return detail.calls
+
+    async def add_attachment(
+        self, number: str, *, filename: str | None, data: bytes, actor: str
+    ) -> Attachment:
+        """Keep a photo or PDF with the ticket; AttachmentRefused for anything else."""
+        content_type = accepted_type(data)
+        if await self.get(number) is None:
+            raise TicketNotFound(number)  # before writing a file nobody would name
+        sha256 = await self._files.put(data)
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            ticket = await _locked(session, number)
+            row = TicketAttachmentRow(
+                ticket_id=ticket.id, filename=clean_filename(filename), content_type=content_type,
+                size=len(data), sha256=sha256, uploaded_by=actor, uploaded_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            added = {"attachment": [None, {"id": row.id, "filename": row.filename}]}
+            session.add(event_row(ticket.id, now, actor, "attachment_added", added))
+            return to_attachment(row)
+
+    async def attachment(self, number: str, attachment_id: int) -> tuple[Attachment, bytes] | None:
+        """An attachment of this ticket and its bytes; None if the ticket has no such one."""
+        statement = (
+            select(TicketAttachmentRow)
+            .join(TicketRow, TicketRow.id == TicketAttachmentRow.ticket_id)
+            .where(TicketRow.number == number, TicketAttachmentRow.id == attachment_id)
+        )
+        async with self._sessions() as session:
+            row = await session.scalar(statement)
+        if row is None:
+            return None
+        return to_attachment(row), await self._files.get(row.sha256)
+
+    async def history_for_phone(self, phone: str, limit: int = 20) -> list[HistoryItem]:
+        """A caller's tickets for the screen pop: open ones first, then newest first.
+
+        One statement on the (citizen_phone, …) indexes: it reads that phone's tickets only.
+        """
+        async with self._sessions() as session:
+            rows = (await session.execute(history_statement(phone, limit))).all()
+        return [
+            HistoryItem(r.number, TicketStatus(r.status), r.category, r.district, r.created_at,
+                        r.excerpt)
+            for r in rows
+        ]
+
+    async def history_json(self, phone: str, limit: int = 20) -> list[dict[str, object]]:
+        """`history_for_phone` as JSON objects: the console's `TicketHistory`."""
+        return [item.as_json() for item in await self.history_for_phone(phone, limit)]
+
+    async def _move(
+        self, number: str, actor: str, statuses: list[TicketStatus], *,
+        note: str | None = None, unit: str | None = None, resolution: str | None = None,
+    ) -> Ticket:
+        note = check.text("note", note, limit=check.MAX_NOTE)
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            row = await _locked(session, number)
+            ticket = to_ticket(row)
+            for status in statuses:  # each step its own audit entry, the note on the first
+                ticket, diff = moved(ticket, status, now=now, unit=unit, resolution=resolution)
+                session.add(event_row(row.id, now, actor, "status", _noted(diff, note)))
+                note = unit = resolution = None
+            write(row, ticket)
+        return ticket
+
+
+_OPEN_FIRST = case((TicketRow.status.in_(sorted(s.value for s in NOT_OPEN)), 1), else_=0)
+_HISTORY = select(
+    TicketRow.number,
+    TicketRow.status,
+    TicketRow.category,
+    TicketRow.district,
+    TicketRow.created_at,
+    func.substr(TicketRow.description, 1, EXCERPT).label("excerpt"),
+).order_by(_OPEN_FIRST, TicketRow.created_at.desc(), TicketRow.id.desc())
+
+
+def history_statement(phone: str, limit: int) -> Select[Any]:
+    return _HISTORY.where(TicketRow.citizen_phone == stored_phone(phone)).limit(
+        max(1, min(limit, HISTORY_MAX))
+    )
+
+
+def _noted(diff: Diff, note: str | None) -> Diff:
+    return {**diff, "note": [None, note]} if note else diff
+
+
+async def _locked(session: AsyncSession, number: str) -> TicketRow:
+    """The ticket's row, after a no-op write that locks it (see the module's docstring)."""
+    lock = (
+        update(TicketRow)
+        .where(TicketRow.number == number)
+        .values(updated_at=TicketRow.updated_at)
+        .returning(TicketRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    ticket_id = (await session.execute(lock)).scalar_one_or_none()
+    row = None if ticket_id is None else await session.get(TicketRow, ticket_id)
+    if row is None:
+        raise TicketNotFound(number)
+    return row
+
+
+async def _next_sequence(session: AsyncSession, year: int) -> int:
+    """The year's next number, counted in `ticket_counters` under the transaction's lock."""
+    insert = _dialect_insert(session)(TicketCounterRow).values(year=year, last=1)
+    bump = insert.on_conflict_do_update(
+        index_elements=["year"], set_={"last": TicketCounterRow.last + 1}
+    ).returning(TicketCounterRow.last)
+    return int((await session.execute(bump)).scalar_one())
+
+
+async def _link(session: AsyncSession, ticket_id: int, call_id: str, actor: str,
+                now: float) -> bool:
+    insert = _dialect_insert(session)(TicketCallRow).values(
+        ticket_id=ticket_id, call_id=call_id, linked_at=now, linked_by=actor
+    )
+    statement = insert.on_conflict_do_nothing().returning(TicketCallRow.call_id)
+    if (await session.execute(statement)).scalar_one_or_none() is None:
+        return False  # linked already
+    session.add(event_row(ticket_id, now, actor, "linked_call", {"call_id": [None, call_id]}))
+    return True
+
+
+def _dialect_insert(session: AsyncSession) -> Any:
+    # Same words, two dialects: both speak INSERT … ON CONFLICT … RETURNING.
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise ValueError(f"the ticket store speaks SQLite and PostgreSQL, not {dialect}")
