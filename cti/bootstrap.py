@@ -39,6 +39,7 @@ from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
 from cti.service.resync import LinkResync
 from cti.storage.call_log import CallLog
+from cti.storage.call_notes import CallNotebook
 from cti.storage.caller_directory import CallerDirectory
 from cti.storage.db import create_engine, session_factory
 from cti.storage.dispositions import DispositionLog
@@ -109,7 +110,7 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
     health = ServiceHealth(ami=services.ami, agi=services.agi, engine=engine,
                            redis_ping=services.redis.ping if services.redis else None)
     app = create_app(calls=services.call_log, queues=LiveQueues(services.live), health=health,
-                     console=services.desk)
+                     console=services.desk, call_notes=CallNotebook(services.call_log.sessions))
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)

@@ -38,6 +38,10 @@ class CallLog:
         self._sessions = sessions
         self._clock = clock
 
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self._sessions
+
     async def save(self, record: CallRecord) -> None:
         """Insert the call, or replace what the log holds for it with this state."""
         await self.save_many([record])

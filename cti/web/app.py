@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
+from cti.storage.call_notes import CallNotebook
 from cti.web.auth import People, authentication, security_headers
 from cti.web.middlewares import Middleware, errors_as_json, request_log
 from cti.web.ports import CallQueries, HealthProbe, QueueView
@@ -16,7 +17,7 @@ from cti.web.routes.pages import routes as page_routes
 from cti.web.routes.queues import routes as queue_routes
 from cti.web.routes.session import routes as session_routes
 from cti.web.routes.users import routes as user_routes
-from cti.web.state import CALLS, CONSOLE, HEALTH, PEOPLE, QUEUES
+from cti.web.state import CALL_NOTES, CALLS, CONSOLE, HEALTH, PEOPLE, QUEUES
 
 RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes, page_routes)
 
@@ -29,6 +30,7 @@ def create_app(
     auth: Middleware | None = None,
     console: ConsoleDesk | None = None,
     people: People | None = None,
+    call_notes: CallNotebook | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -46,6 +48,8 @@ def create_app(
     app[CALLS] = calls
     app[QUEUES] = queues
     app[HEALTH] = health
+    if call_notes is not None:
+        app[CALL_NOTES] = call_notes
     for table in RESOURCES:
         app.router.add_routes(table)
     if console is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cti.domain.calls.record import CallRecord, OperatorAttempt, TimelineEntry
+from cti.storage.call_notes import CallNotes
+from cti.storage.dispositions import disposition_json
 
 Json = dict[str, object]
 # The record's moments; each gets an "<name>_iso" twin. Durations (wait_seconds, …) do not.
@@ -22,8 +24,9 @@ def iso(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def call_summary(record: CallRecord) -> Json:
+def call_summary(record: CallRecord, notes: CallNotes | None = None) -> Json:
     """A call as listed: everything but its timeline."""
+    notes = notes or CallNotes()
     body: Json = {
         "call_id": record.call_id,
         "caller_number": record.caller_number,
@@ -39,6 +42,8 @@ def call_summary(record: CallRecord) -> Json:
         "outcome": record.outcome.value,
         "fallback_reason": record.fallback_reason,
         "source": record.source,
+        "dispositions": [disposition_json(d) for d in notes.dispositions],
+        "tickets": [{"number": t.number, "status": t.status} for t in notes.tickets],
     }
     for name in CALL_TIMES:
         at = getattr(record, name)
@@ -47,9 +52,9 @@ def call_summary(record: CallRecord) -> Json:
     return body
 
 
-def call_detail(record: CallRecord) -> Json:
+def call_detail(record: CallRecord, notes: CallNotes | None = None) -> Json:
     """One call with its timeline."""
-    return {**call_summary(record), "timeline": [timeline_json(e) for e in record.timeline]}
+    return {**call_summary(record, notes), "timeline": [timeline_json(e) for e in record.timeline]}
 
 
 def attempt_json(attempt: OperatorAttempt) -> Json:

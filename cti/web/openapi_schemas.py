@@ -56,6 +56,20 @@ _TIMELINE_ENTRY = closed(
     {**moment("at", "when"), "kind": STRING, "detail": STRING},
     "One step of a call, e.g. queue_joined or answered.",
 )
+_DISPOSITION = closed(
+    {
+        "operator": {"type": "string", "description": "the operator's username"},
+        "code": {"type": "string", "description": "wrap-up code, e.g. bilgi_verildi"},
+        "note": STRING,
+        "set_at": {"type": "number", "description": "epoch seconds"},
+        "timed_out": {"type": "boolean", "description": "set by the CTI when time ran out"},
+    },
+    "The wrap-up code an operator gave the call.",
+)
+_TICKET_REF = closed(
+    {"number": {"type": "string", "description": "e.g. 153-2026-000123"}, "status": STRING},
+    "A ticket this call was about.",
+)
 _CALL_PROPERTIES: dict[str, Schema] = {
     "call_id": {"type": "string", "description": "Asterisk Linkedid of the citizen's call"},
     "caller_number": nullable({"type": "string", "description": "0XXXXXXXXXX; null if withheld"}),
@@ -75,6 +89,8 @@ _CALL_PROPERTIES: dict[str, Schema] = {
     **moment("entered_queue_at", "the call joined the queue", optional=True),
     **moment("answered_at", "an operator answered", optional=True),
     **moment("ended_at", "the call ended", optional=True),
+    "dispositions": {"type": "array", "items": _DISPOSITION},
+    "tickets": {"type": "array", "items": _TICKET_REF},
 }
 _COMPONENT_HEALTH = closed(
     {

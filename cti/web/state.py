@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
+from cti.storage.call_notes import CallNotebook
 from cti.web.auth import People
 from cti.web.ports import CallQueries, HealthProbe, QueueView
 
@@ -14,3 +15,4 @@ QUEUES = web.AppKey[QueueView]("queues")
 HEALTH = web.AppKey[HealthProbe]("health")
 CONSOLE = web.AppKey("console", ConsoleDesk)
 PEOPLE = web.AppKey("people", People)
+CALL_NOTES = web.AppKey("call_notes", CallNotebook)
