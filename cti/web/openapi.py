@@ -6,9 +6,11 @@ A test holds it to the routes the app registers and to the answers they actually
 from __future__ import annotations
 
 from cti.storage.call_search import MAX_PAGE
-from cti.web import openapi_people
+from cti.web import openapi_console, openapi_people
 from cti.web.call_params import DEFAULT_LIMIT, MAX_CALL_ID
 from cti.web.openapi_schemas import SCHEMAS, Schema, ref
+from cti.web.openapi_tickets import PATHS as TICKET_PATHS
+from cti.web.openapi_tickets import SCHEMAS as TICKET_SCHEMAS
 
 
 def _json(description: str, schema: str) -> Schema:
@@ -136,9 +138,12 @@ DOCUMENT: Schema = {
         "/api/health": {"get": _HEALTH},
         "/api/openapi.json": {"get": _OPENAPI},
         **openapi_people.PATHS,
+        **TICKET_PATHS,
+        **openapi_console.PATHS,
     },
     "components": {
-        "schemas": {**SCHEMAS, **openapi_people.SCHEMAS},
+        "schemas": {**SCHEMAS, **openapi_people.SCHEMAS, **openapi_console.SCHEMAS,
+                    **TICKET_SCHEMAS},
         "securitySchemes": openapi_people.SECURITY_SCHEMES,
         "responses": {
             "BadRequest": _json("A parameter is unknown, repeated or invalid", "Error"),
