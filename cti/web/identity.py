@@ -6,7 +6,7 @@ from aiohttp import web
 
 from cti.domain.roles import Principal
 
-PRINCIPAL = "alo153.principal"
+PRINCIPAL = web.RequestKey("principal", Principal)
 # Without authentication (the API's own tests, `create_app(auth=None)`) changes are made by:
 SYSTEM_ACTOR = "system"
 
