@@ -55,7 +55,8 @@ def test_153_goes_through_a_bounded_lookup_to_the_queue() -> None:
     assert re.search(r"Set\(TIMEOUT\(absolute\)=\$\{ALO153_AGI_TIMEOUT\}\)", dialplan)
     assert "exten => T,1," in dialplan
     assert "Set(AGIEXITONHANGUP=yes)" in dialplan
-    assert re.search(r"Queue\(alo153,t,,,\$\{ALO153_MAX_WAIT\}\)", dialplan)
+    assert re.search(r"Queue\(\$\{ALO153_QUEUE\},t,,,\$\{ALO153_MAX_WAIT\}\)", dialplan)
+    assert "ALO153_QUEUE = alo153\n" in dialplan
 
 
 def test_queue_log_and_call_records_are_enabled() -> None:
@@ -65,6 +66,7 @@ def test_queue_log_and_call_records_are_enabled() -> None:
 
 
 def test_queues_exist_for_citizens_and_feedback() -> None:
-    parser = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=(";",))
+    parser = configparser.ConfigParser(strict=False, interpolation=None,
+                                       comment_prefixes=(";", "#"))
     parser.read_string(re.sub(r"\]\((\S+)\)", "]", (CONFIG / "queues.conf").read_text()))
     assert {"alo153", "alo153-feedback"} <= set(parser.sections())
