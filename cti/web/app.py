@@ -8,7 +8,7 @@ from cti.console.desk import ConsoleDesk
 from cti.storage.call_notes import CallNotebook
 from cti.web.auth import People, authentication, security_headers
 from cti.web.middlewares import Middleware, errors_as_json, request_log
-from cti.web.ports import CallQueries, HealthProbe, QueueView
+from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
 from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
@@ -16,8 +16,18 @@ from cti.web.routes.openapi import routes as openapi_routes
 from cti.web.routes.pages import routes as page_routes
 from cti.web.routes.queues import routes as queue_routes
 from cti.web.routes.session import routes as session_routes
+from cti.web.routes.tickets import routes as ticket_routes
 from cti.web.routes.users import routes as user_routes
-from cti.web.state import CALL_NOTES, CALLS, CONSOLE, HEALTH, PEOPLE, QUEUES
+from cti.web.state import (
+    ACCESS_AUDIT,
+    CALL_NOTES,
+    CALLS,
+    CONSOLE,
+    HEALTH,
+    PEOPLE,
+    QUEUES,
+    TICKETS,
+)
 
 RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes, page_routes)
 
@@ -31,6 +41,8 @@ def create_app(
     console: ConsoleDesk | None = None,
     people: People | None = None,
     call_notes: CallNotebook | None = None,
+    tickets: Tickets | None = None,
+    access_audit: ReadAudit | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -39,7 +51,11 @@ def create_app(
     HTTPForbidden) is logged and answered in the API's error shape, and before every view.
     With `people` (the user and session stores) the app signs people in and, unless `auth`
     says otherwise, checks every request against `cti.web.access.POLICY`.
+    With `tickets` (and the `access_audit` that records who read them) it serves the
+    tickets and the reference data.
     """
+    if (tickets is None) != (access_audit is None):
+        raise ValueError("tickets and access_audit come together: every read is audited")
     if people is not None and auth is None:
         auth = authentication(people)
     middlewares = [request_log, errors_as_json, *([auth] if auth else [])]
@@ -59,4 +75,8 @@ def create_app(
         app[PEOPLE] = people
         app.router.add_routes(session_routes)
         app.router.add_routes(user_routes)
+    if tickets is not None and access_audit is not None:
+        app[TICKETS] = tickets
+        app[ACCESS_AUDIT] = access_audit
+        app.router.add_routes(ticket_routes)
     return app

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cti.domain.calls.record import CallRecord, Outcome
+from cti.domain.tickets.attachments import Attachment
+from cti.domain.tickets.records import TicketDetail
+from cti.domain.tickets.status import TicketStatus
+from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
 from cti.storage.call_search import CallPage
+from cti.storage.ticket_search import TicketPage
 
 
 class CallQueries(Protocol):
@@ -45,3 +50,51 @@ class HealthProbe(Protocol):
     """Checks every component: "ami", "fastagi", "database", "redis"."""
 
     def check(self) -> Awaitable[Mapping[str, ComponentHealth]]: ...
+
+
+class Tickets(Protocol):
+    """The ticket store (`cti.storage.tickets.TicketStore`), as the tickets routes use it."""
+
+    async def create(self, draft: TicketDraft, actor: str, call_id: str | None = None) -> Ticket:
+        ...
+
+    async def get(self, number: str) -> Ticket | None: ...
+
+    async def detail(self, number: str) -> TicketDetail | None: ...
+
+    async def search(
+        self,
+        *,
+        phone: str | None = None,
+        number: str | None = None,
+        status: TicketStatus | None = None,
+        category: str | None = None,
+        district: str | None = None,
+        unit: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> TicketPage: ...
+
+    async def update(self, number: str, patch: TicketPatch, actor: str) -> Ticket: ...
+
+    async def solve_first_contact(self, number: str, resolution: str, actor: str) -> Ticket: ...
+
+    async def forward(self, number: str, unit: str, note: str | None, actor: str) -> Ticket: ...
+
+    async def link_call(self, number: str, call_id: str, actor: str) -> bool: ...
+
+    async def add_attachment(
+        self, number: str, *, filename: str | None, data: bytes, actor: str
+    ) -> Attachment: ...
+
+    async def attachment(
+        self, number: str, attachment_id: int
+    ) -> tuple[Attachment, bytes] | None: ...
+
+
+class ReadAudit(Protocol):
+    """Who read which citizen's data (`cti.storage.access_audit.AccessAudit`)."""
+
+    async def record(self, actor: str, action: str, subject: str) -> None: ...

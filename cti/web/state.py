@@ -7,7 +7,7 @@ from aiohttp import web
 from cti.console.desk import ConsoleDesk
 from cti.storage.call_notes import CallNotebook
 from cti.web.auth import People
-from cti.web.ports import CallQueries, HealthProbe, QueueView
+from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
 
 # Subscripted rather than `AppKey("calls", CallQueries)`: a Protocol is no concrete class.
 CALLS = web.AppKey[CallQueries]("calls")
@@ -16,3 +16,5 @@ HEALTH = web.AppKey[HealthProbe]("health")
 CONSOLE = web.AppKey("console", ConsoleDesk)
 PEOPLE = web.AppKey("people", People)
 CALL_NOTES = web.AppKey("call_notes", CallNotebook)
+TICKETS = web.AppKey[Tickets]("tickets")
+ACCESS_AUDIT = web.AppKey[ReadAudit]("access_audit")

@@ -1,0 +1,176 @@
+"""The tickets resource's parameters: a ticket number, the search filters, the JSON bodies.
+
+Query parameters and body fields are strict like the call log's: an unknown or repeated one
+is a 400, never ignored. Values are checked here for their shape; the domain (`TicketDraft`,
+`TicketPatch`) checks their meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from multidict import MultiMapping
+
+from cti.domain.tickets.fields import Channel, Priority
+from cti.domain.tickets.numbering import is_ticket_number
+from cti.domain.tickets.reference import reference
+from cti.domain.tickets.status import TicketStatus
+from cti.domain.tickets.ticket import TicketDraft, TicketPatch
+from cti.storage.ticket_search import MAX_PAGE
+from cti.web.call_params import parse_time
+from cti.web.errors import ApiError, invalid_parameter, unknown_parameter
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+QUERY_PARAMETERS = frozenset(
+    {"phone", "number", "status", "category", "district", "unit", "since", "until", "limit",
+     "cursor"}
+)
+_PHONE = re.compile(r"(?=.*[0-9])[0-9+() .\-]{1,32}")  # any written form, with digits
+_UNIT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
+_LIMIT = re.compile(r"[0-9]{1,3}")
+_ATTACHMENT_ID = re.compile(r"[1-9][0-9]{0,17}")
+
+# Body fields; `TicketDraft` and `TicketPatch` take the same names.
+TEXT_FIELDS = ("description", "citizen_phone", "citizen_name", "citizen_tc", "district",
+               "neighbourhood", "address")
+DRAFT_FIELDS = frozenset({*TEXT_FIELDS, "channel", "category", "priority", "latitude",
+                          "longitude", "call_id"})
+PATCH_FIELDS = frozenset({*TEXT_FIELDS, "channel", "category", "priority", "latitude",
+                          "longitude", "resolution", "status", "note"})
+# Fields a patch may not clear with null.
+_REQUIRED = frozenset({"description", "channel", "category", "priority", "status"})
+_ENUMS: dict[str, type[Channel | Priority | TicketStatus]] = {
+    "channel": Channel, "priority": Priority, "status": TicketStatus,
+}
+
+INVALID_NUMBER = ApiError(400, "invalid_ticket_number",
+                          "Geçersiz kayıt numarası / invalid ticket number")
+INVALID_ATTACHMENT_ID = ApiError(400, "invalid_attachment_id",
+                                 "Geçersiz ek kimliği / invalid attachment id")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketFilters:
+    """The keyword arguments of `TicketQueries.search`."""
+
+    phone: str | None = None
+    number: str | None = None
+    status: TicketStatus | None = None
+    category: str | None = None
+    district: str | None = None
+    unit: str | None = None
+    since: float | None = None
+    until: float | None = None
+    limit: int = DEFAULT_LIMIT
+    after: str | None = None
+
+
+def parse_number(raw: str) -> str:
+    if not is_ticket_number(raw):
+        raise INVALID_NUMBER
+    return raw
+
+
+def parse_attachment_id(raw: str) -> int:
+    if not _ATTACHMENT_ID.fullmatch(raw):
+        raise INVALID_ATTACHMENT_ID
+    return int(raw)
+
+
+def parse_filters(query: MultiMapping[str]) -> TicketFilters:
+    """The filters of `GET /api/tickets`; ApiError for an unknown, repeated or bad parameter."""
+    for name in query:
+        if name not in QUERY_PARAMETERS:
+            raise unknown_parameter(name)
+    limit = _one(query, "limit", _limit)
+    return TicketFilters(
+        phone=_one(query, "phone", _matching(_PHONE)),
+        number=_one(query, "number", parse_number),
+        status=_one(query, "status", TicketStatus),
+        category=_one(query, "category", _known(reference().categories)),
+        district=_one(query, "district", _known(reference().districts)),
+        unit=_one(query, "unit", _matching(_UNIT)),
+        since=_one(query, "since", parse_time),
+        until=_one(query, "until", parse_time),
+        limit=DEFAULT_LIMIT if limit is None else limit,
+        after=_one(query, "cursor", _matching(_CURSOR)),
+    )
+
+
+def draft_of(body: dict[str, object]) -> tuple[TicketDraft, str | None]:
+    """A new ticket from `POST /api/tickets`, and the call it came on (if any)."""
+    values = {name: _typed(name, value) for name, value in body.items()}
+    call_id = values.pop("call_id", None)
+    if "description" not in values:
+        values["description"] = None  # the domain says "required"
+    values = {k: v for k, v in values.items() if v is not None or k == "description"}
+    return TicketDraft(**values), None if call_id is None else str(call_id)
+
+
+def patch_of(body: dict[str, object]) -> TicketPatch:
+    """The changes of `PATCH /api/tickets/{number}`: a field left out stays, null clears it."""
+    values = {name: _typed(name, value) for name, value in body.items()}
+    for name in _REQUIRED & values.keys():
+        if values[name] is None:
+            raise invalid_parameter(name)
+    return TicketPatch(**values)
+
+
+def _typed(name: str, value: object) -> Any:
+    """A body value of the type its field takes; 400 naming the field otherwise."""
+    if value is None:
+        return None
+    if name in ("latitude", "longitude"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise invalid_parameter(name)
+        return float(value)
+    if not isinstance(value, str):
+        raise invalid_parameter(name)
+    enum = _ENUMS.get(name)
+    if enum is None:
+        return value
+    try:
+        return enum(value)
+    except ValueError:
+        raise invalid_parameter(name) from None
+
+
+def _one(query: MultiMapping[str], name: str, parse: Callable[[str], T]) -> T | None:
+    found = query.getall(name, [])
+    if not found:
+        return None
+    if len(found) > 1:
+        raise invalid_parameter(name)
+    try:
+        return parse(found[0])
+    except (ValueError, ApiError) as exc:
+        raise invalid_parameter(name) from exc
+
+
+def _matching(pattern: re.Pattern[str]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if not pattern.fullmatch(raw) or raw.isspace():
+            raise ValueError("unexpected characters or length")
+        return raw
+
+    return parse
+
+
+def _known(codes: Mapping[str, object]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in codes:
+            raise ValueError("unknown code")
+        return raw
+
+    return parse
+
+
+def _limit(raw: str) -> int:
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
+        raise ValueError(f"limit is 1 to {MAX_PAGE}")
+    return int(raw)
