@@ -17,14 +17,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import agi_scripts
 from cti.config import Settings
 from cti.console.desk import ConsoleDesk
 from cti.console.history import PopHistory
 from cti.console.hub import ConsoleHub
-from cti.console.lookup import TicketHistory, history_lookup
+from cti.console.lookup import history_lookup
 from cti.console.queue_control import QueueControl
 from cti.console.service import ConsoleService
 from cti.console.wrapup import WrapUp
@@ -38,23 +38,40 @@ from cti.service.health import ServiceHealth
 from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
 from cti.service.resync import LinkResync
+from cti.storage.access_audit import AccessAudit
 from cti.storage.call_log import CallLog
 from cti.storage.call_notes import CallNotebook
 from cti.storage.caller_directory import CallerDirectory
 from cti.storage.db import create_engine, session_factory
 from cti.storage.dispositions import DispositionLog
 from cti.storage.migrate import upgrade_engine
+from cti.storage.tickets import TicketStore
+from cti.storage.users import UserStore
+from cti.storage.web_sessions import SessionStore
 from cti.telephony.agi.server import FastAgiServer
 from cti.telephony.ami.client import AmiClient, AmiTarget
 from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiSession
 from cti.web.app import create_app
+from cti.web.auth import People
 from cti.web.server import serving
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 300.0
 LIVE_REBUILD_EVERY = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stores:
+    """Everything kept in the database, one object per table family."""
+
+    call_log: CallLog
+    dispositions: DispositionLog
+    tickets: TicketStore
+    audit: AccessAudit
+    people: People
+    notes: CallNotebook
 
 
 @dataclass
@@ -71,6 +88,7 @@ class Services:
     redis: Redis | None
     console: ConsoleService
     desk: ConsoleDesk
+    stores: Stores
     http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -96,8 +114,7 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         # On SQLite the directory holds one connection of its own: a pooled connection per
         # lookup costs nine thread hand-offs in aiosqlite (p99 over 5 ms, bench/agi_lookup.py).
         async with CallerDirectory(sessions, settings.blocklist) as callers:
-            services = _build(settings, CallLog(sessions), callers,
-                              DispositionLog(sessions), _no_tickets)
+            services = _build(settings, _stores(settings, sessions), callers)
             async with _serving(services, engine):
                 yield services
     finally:
@@ -109,8 +126,10 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
     settings = services.settings
     health = ServiceHealth(ami=services.ami, agi=services.agi, engine=engine,
                            redis_ping=services.redis.ping if services.redis else None)
-    app = create_app(calls=services.call_log, queues=LiveQueues(services.live), health=health,
-                     console=services.desk, call_notes=CallNotebook(services.call_log.sessions))
+    stores = services.stores
+    app = create_app(calls=stores.call_log, queues=LiveQueues(services.live), health=health,
+                     console=services.desk, people=stores.people, call_notes=stores.notes,
+                     tickets=stores.tickets, access_audit=stores.audit)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
@@ -124,12 +143,20 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
         await _stop(services)
 
 
-async def _no_tickets(number: str, limit: int) -> list[dict[str, object]]:
-    return []
+def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Stores:
+    return Stores(
+        call_log=CallLog(sessions),
+        dispositions=DispositionLog(sessions),
+        tickets=TicketStore(sessions, attachments_dir=settings.data_dir / "attachments"),
+        audit=AccessAudit(sessions),
+        people=People(users=UserStore(sessions), sessions=SessionStore(sessions),
+                      secure_cookies=settings.secure_cookies),
+        notes=CallNotebook(sessions),
+    )
 
 
-def _build(settings: Settings, call_log: CallLog, callers: CallerDirectory,
-           dispositions: DispositionLog, tickets: TicketHistory) -> Services:
+def _build(settings: Settings, stores: Stores, callers: CallerDirectory) -> Services:
+    call_log = stores.call_log
     writer = RecordWriter(call_log)
     ingest = CallIngest(CallTracker(), writer)
     reconciler = Reconciler(call_log, settings.asterisk_log_dir)
@@ -155,14 +182,13 @@ def _build(settings: Settings, call_log: CallLog, callers: CallerDirectory,
     target = AmiTarget(host=settings.ami_host, port=settings.ami_port,
                        username=settings.ami_user, secret=settings.ami_secret)
     ami = AmiClient(target, on_event, on_connected=on_connected)
-    console, desk = _console(settings, keeper, ami, call_log, dispositions, tickets)
+    console, desk = _console(settings, keeper, ami, stores)
     return Services(settings, call_log, writer, ingest, reconciler, live, keeper, agi, ami,
-                    redis, console, desk)
+                    redis, console, desk, stores)
 
 
-def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient, call_log: CallLog,
-             dispositions: DispositionLog,
-             tickets: TicketHistory) -> tuple[ConsoleService, ConsoleDesk]:
+def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient,
+             stores: Stores) -> tuple[ConsoleService, ConsoleDesk]:
     hub, control = ConsoleHub(), QueueControl(ami)
 
     def pause_reason(extension: str) -> str | None:
@@ -170,9 +196,10 @@ def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient, call_l
         pause = operator.pause() if operator else None
         return pause.pause_reason if pause else None
 
-    wrapup = WrapUp(control, dispositions, seconds=settings.wrapup, pause_reason=pause_reason)
-    service = ConsoleService(hub, PopHistory(history_lookup(tickets, call_log)), wrapup,
-                             lambda: keeper.state)
+    wrapup = WrapUp(control, stores.dispositions, seconds=settings.wrapup,
+                    pause_reason=pause_reason)
+    lookup = history_lookup(stores.tickets.history_json, stores.call_log)
+    service = ConsoleService(hub, PopHistory(lookup), wrapup, lambda: keeper.state)
     return service, ConsoleDesk(service, hub, control, wrapup)
 
 

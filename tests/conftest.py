@@ -12,7 +12,7 @@ from cti.config import Settings
 from cti.pbx.sandbox import Sandbox
 from cti.telephony.ami.session import AmiSession
 
-QUEUES = ("alo153", "alo153-feedback")
+QUEUES = ("alo153", "alo153-feedback", "alo153-ringall")  # the last: the sandbox's
 
 
 @pytest.fixture(scope="session")
