@@ -253,6 +253,7 @@ function showTicket(t) {
   $("ticket-summary").textContent = [categoryLabel(t.category), t.district, t.neighbourhood, t.address, t.description].filter(Boolean).join(" · ");
   const actionable = t.status === "new";
   $("btn-solve").disabled = !actionable; $("btn-forward").disabled = !actionable;
+  suggestUnit();
 }
 async function solve() {
   if (!S.ticket) return;
@@ -287,23 +288,43 @@ $("search-form").addEventListener("submit", async (ev) => {
 
 // --- reference data -------------------------------------------------------------------------
 function option(value, text) { return el("option", { text, attrs: { value } }); }
+// The units a ticket can be forwarded to, until the organisation is data of its own (routing
+// rules come later): ASKİ, the metropolitan municipality's departments by category group, and
+// each district municipality.
+function units(ref) {
+  const list = [];
+  for (const o of ref.organisations || []) if (o.code === "aski") list.push({ code: "aski", name: o.name_tr });
+  for (const g of ref.groups || []) list.push({ code: `buyuksehir-${g.code}`, name: `Büyükşehir — ${g.name_tr}` });
+  for (const d of ref.districts || []) list.push({ code: `ilce-${d.code}`, name: `${d.name} Belediyesi` });
+  return list;
+}
+function suggestUnit() {
+  const ref = S.ref || {};
+  const c = (ref.categories || []).find((x) => x.code === $("t-category").value || (S.ticket && x.code === S.ticket.category));
+  if (!c) return;
+  const district = (S.ticket && S.ticket.district) || $("t-district").value;
+  const code = c.organisation === "aski" ? "aski"
+    : c.organisation === "district" && district ? `ilce-${district}` : `buyuksehir-${c.group}`;
+  if ([...$("forward-unit").options].some((o) => o.value === code)) $("forward-unit").value = code;
+}
 function fillReference() {
   const ref = S.ref || {};
   const cat = $("t-category"); cat.replaceChildren(option("", "— seçin / choose —"));
+  const groupNames = new Map((ref.groups || []).map((g) => [g.code, g.name_tr]));
   const groups = new Map();
   for (const c of ref.categories || []) {
-    const g = c.group_tr || c.group || "";
+    const g = groupNames.get(c.group) || c.group || "";
     if (!groups.has(g)) { groups.set(g, el("optgroup", { attrs: { label: g } })); cat.append(groups.get(g)); }
-    groups.get(g).append(option(c.code, c.name_tr || c.tr || c.code));
+    groups.get(g).append(option(c.code, c.name_tr || c.code));
   }
   const prio = $("t-priority"); prio.replaceChildren();
-  for (const p of ref.priorities || []) prio.append(option(p.code || p, p.tr || p.name_tr || p.code || p));
+  for (const p of ref.priorities || []) prio.append(option(p.code, `${p.tr || p.name_tr || p.code}`));
   prio.value = "normal";
   const dist = $("t-district"); dist.replaceChildren(option("", "—"));
-  for (const d of ref.districts || []) dist.append(option(d.code, d.name || d.name_tr || d.code));
+  for (const d of ref.districts || []) dist.append(option(d.code, d.name || d.code));
   fillNeighbourhoods();
   const unit = $("forward-unit"); unit.replaceChildren();
-  for (const u of ref.units || []) unit.append(option(u.code, u.name_tr || u.name || u.code));
+  for (const u of units(ref)) unit.append(option(u.code, u.name));
 }
 function fillNeighbourhoods(selected) {
   const box = $("t-neighbourhood"); box.replaceChildren(option("", "—"));
