@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 
 from cti.bootstrap import running_services
 from cti.config import Settings
-from cti.demo_status import Totals, live_line, where_to_look
+from cti.demo_people import DEMO_PASSWORD, operator_username, seed_history, seed_people
+from cti.demo_status import Totals, live_line, sign_in_here, where_to_look
 from cti.pbx.sandbox import Sandbox, SandboxError
 from cti.simulate import OperatorPhone, SippProcess, operator_command, run_citizens
 from cti.simulate.traffic import Kind, PlannedCall, Traffic
@@ -55,9 +56,13 @@ async def _demo(settings: Settings, operators: int, rate: float, duration: float
     settings = demo_settings(settings, sandbox)
     async with _pbx(sandbox), running_services(settings) as services, _ami(settings) as ami:
         extensions = [str(1001 + n) for n in range(operators)]
+        traffic = Traffic()
+        people = await seed_people(services.stores.people.users, extensions)
+        await seed_history(services.stores.tickets, traffic)
         async with _operators(ami, extensions):
             print(where_to_look(sandbox, settings, extensions, services.http_url))
-            await _run(sandbox, ami, services.agi, rate, stop)
+            print(sign_in_here(services.http_url, people, DEMO_PASSWORD))
+            await _run(sandbox, ami, services.agi, rate, stop, traffic)
     print("cti demo: stopped; nothing left running")
 
 
@@ -69,16 +74,19 @@ def demo_settings(settings: Settings, sandbox: Sandbox) -> Settings:
         asterisk_log_dir=sandbox.paths.root / "var/log/asterisk",
         data_dir=sandbox.paths.state / "demo",
         reconcile_interval=10.0,
+        # The simulated operators never give a disposition: keep their wrap-up short.
+        wrapup={"alo153": 5.0, "alo153-feedback": 5.0},
     )
 
 
 async def _run(
-    sandbox: Sandbox, ami: AmiSession, agi: FastAgiServer, rate: float, stop: asyncio.Event
+    sandbox: Sandbox, ami: AmiSession, agi: FastAgiServer, rate: float, stop: asyncio.Event,
+    traffic: Traffic,
 ) -> None:
     launched: Counter[Kind] = Counter()
     calls: set[asyncio.Task[object]] = set()
     started = time.time()
-    citizens = asyncio.create_task(_citizens(Traffic(), rate, launched, calls, stop))
+    citizens = asyncio.create_task(_citizens(traffic, rate, launched, calls, stop))
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -156,5 +164,5 @@ async def _operators(ami: AmiSession, extensions: list[str]) -> AsyncIterator[No
 async def _queue_member(ami: AmiSession, action: str, ext: str) -> None:
     headers = {"Queue": QUEUE, "Interface": f"PJSIP/{ext}"}
     if action == "QueueAdd":
-        headers |= {"MemberName": f"op{ext}", "StateInterface": f"PJSIP/{ext}"}
+        headers |= {"MemberName": operator_username(ext), "StateInterface": f"PJSIP/{ext}"}
     await ami.action(action, headers)

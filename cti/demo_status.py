@@ -78,3 +78,12 @@ def where_to_look(
         f"  CTI call log (HTTP):  {http_url}/api/calls   (also /api/queues, /api/health)",
         "",
     ])
+
+
+def sign_in_here(http_url: str, usernames: list[str], password: str) -> str:
+    return "\n".join([
+        f"Operatör konsolu / operator console: {http_url}/",
+        f"  kullanıcılar / users: {', '.join(usernames)}   parola / password: {password}",
+        "  (an operator user sees the pops of the simulated softphone with their extension)",
+        "",
+    ])

@@ -1,0 +1,62 @@
+"""The demo's people and history: users to sign in with, and earlier tickets for some of the
+simulated citizens, so the console's pops have something to show."""
+
+from __future__ import annotations
+
+import random
+
+from cti.domain.roles import Role
+from cti.domain.tickets.ticket import TicketDraft
+from cti.simulate.traffic import Traffic
+from cti.storage.tickets import TicketStore
+from cti.storage.users import UserStore
+
+# A demo password, printed by the demo: the demo's database lives beside the sandbox only.
+DEMO_PASSWORD = "alo153-demo"
+SUPERVISOR = ("supervizor", "Süpervizör Demo", frozenset({Role.SUPERVISOR}), None)
+ADMIN = ("yonetici", "Yönetici Demo", frozenset({Role.ADMIN}), None)
+FEEDBACK = ("geri1010", "Geri Bildirim 1010", frozenset({Role.FEEDBACK_OPERATOR}), "1010")
+# (category, description) of the earlier requests some demo citizens made
+REQUESTS = (
+    ("su-arizasi", "Sokakta su borusu patladı, su akıyor."),
+    ("cop-toplama", "Çöpler üç gündür alınmadı."),
+    ("sokak-lambasi", "Sokak lambası yanmıyor, akşamları karanlık."),
+    ("asfalt-cukuru", "Caddede derin çukur var, araçlar zarar görüyor."),
+    ("otobus-sefer", "Otobüs seferleri çok seyrek."),
+)
+
+
+def operator_username(extension: str) -> str:
+    """The simulated operators' queue member names are their console usernames."""
+    return f"op{extension}"
+
+
+async def seed_people(users: UserStore, extensions: list[str]) -> list[str]:
+    """Users for every simulated operator and a supervisor, admin and feedback operator;
+    existing ones are kept. Returns the usernames."""
+    people = [(operator_username(e), f"Operatör {e}", frozenset({Role.OPERATOR}), e)
+              for e in extensions] + [SUPERVISOR, ADMIN, FEEDBACK]
+    for username, name, roles, extension in people:
+        if await users.get_by_username(username) is None:
+            await users.add(username, name, DEMO_PASSWORD, roles, extension=extension)
+    return [p[0] for p in people]
+
+
+async def seed_history(tickets: TicketStore, traffic: Traffic, *, share: float = 0.4) -> int:
+    """Earlier tickets for some of the demo's citizens (the same numbers call again)."""
+    if (await tickets.search(limit=1)).tickets:
+        return 0  # seeded by an earlier demo run
+    pick = random.Random(4982)
+    made = 0
+    for citizen in traffic.citizens:
+        if pick.random() > share:
+            continue
+        for _ in range(pick.randint(1, 3)):
+            category, text = pick.choice(REQUESTS)
+            ticket = await tickets.create(TicketDraft(
+                description=text, category=category, citizen_phone=citizen.number,
+                citizen_name=citizen.name), "demo")
+            if pick.random() < 0.5:
+                await tickets.forward(ticket.number, "buyuksehir-demo", None, "demo")
+            made += 1
+    return made
