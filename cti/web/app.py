@@ -9,6 +9,7 @@ from cti.storage.call_notes import CallNotebook
 from cti.web.auth import People, authentication, security_headers
 from cti.web.middlewares import Middleware, errors_as_json, request_log
 from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
+from cti.web.routes.audit import routes as audit_routes
 from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
@@ -79,4 +80,5 @@ def create_app(
         app[TICKETS] = tickets
         app[ACCESS_AUDIT] = access_audit
         app.router.add_routes(ticket_routes)
+        app.router.add_routes(audit_routes)
     return app

@@ -1,5 +1,5 @@
-"""The OpenAPI paths and schemas of signing in and of the users (`cti.web.routes.session`,
-`cti.web.routes.users`); `cti.web.openapi` merges them into the document.
+"""The OpenAPI paths and schemas of signing in, the users and the read audit
+(`cti.web.routes.session`, `.users`, `.audit`); `cti.web.openapi` merges them into the document.
 
 Signed-in calls carry the `alo153_session` cookie (the `session` scheme); POST, PUT, PATCH
 and DELETE also carry `X-CSRF-Token`, the `csrf_token` of the session.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from cti.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from cti.domain.roles import Role
 from cti.domain.users import MAX_FULL_NAME
+from cti.storage.access_audit import MAX_ENTRIES as AUDIT_MAX
 from cti.web.auth import COOKIE, CSRF_HEADER
 from cti.web.openapi_schemas import STRING, Schema, closed, nullable, ref
 
@@ -111,10 +112,42 @@ _CHANGE_USER: Schema = {
     },
 }
 
+
+def _query(name: str, description: str, schema: Schema) -> Schema:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+_TIME: Schema = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,9})?$"},
+    ]
+}
+_READ_AUDIT: Schema = {
+    "operationId": "readAudit",
+    "summary": "Who read which citizen's data, newest first (admin)",
+    "description": "To read further back, ask again with until = the oldest entry's at.",
+    "parameters": [
+        _query("actor", "the username who read", {"type": "string", "maxLength": 64}),
+        _query("since", "entries at or after; ISO 8601 with a timezone, or epoch seconds", _TIME),
+        _query("until", "entries before; ISO 8601 with a timezone, or epoch seconds", _TIME),
+        _query("limit", "entries per answer",
+               {"type": "integer", "minimum": 1, "maximum": AUDIT_MAX, "default": 100}),
+    ],
+    "responses": {
+        "200": _json("The entries", "AuditEntries"),
+        "400": _BAD_REQUEST,
+        **REFUSALS,
+        **_ERRORS,
+    },
+}
+
 PATHS: dict[str, Schema] = {
     "/api/session": {"post": _SIGN_IN, "get": _WHO_AM_I, "delete": _SIGN_OUT},
     "/api/users": {"get": _LIST_USERS, "post": _ADD_USER},
     "/api/users/{username}": {"patch": _CHANGE_USER},
+    "/api/audit": {"get": _READ_AUDIT},
 }
 
 _SESSION_USER: dict[str, Schema] = {
@@ -127,6 +160,20 @@ _SESSION_USER: dict[str, Schema] = {
 _MOMENT: Schema = {"type": "number", "description": "epoch seconds"}
 
 SCHEMAS: dict[str, Schema] = {
+    "AuditEntry": closed(
+        {
+            "at": _MOMENT,
+            "at_iso": {"type": "string", "format": "date-time"},
+            "actor": STRING,
+            "action": {"type": "string", "examples": ["read_ticket", "search_tickets", "pop"]},
+            "subject": {"type": "string", "description": "a ticket number, a call id, a filter; "
+                        "phone numbers masked"},
+        },
+        "One read of a citizen's data.",
+    ),
+    "AuditEntries": closed(
+        {"entries": {"type": "array", "items": ref("AuditEntry")}}, "Newest first."
+    ),
     "Role": {"type": "string", "enum": [role.value for role in Role]},
     "SignIn": closed({"username": STRING, "password": STRING}, "Credentials."),
     "SessionUser": closed(_SESSION_USER, "Who is signed in."),

@@ -11,6 +11,7 @@ from cti.domain.tickets.attachments import Attachment
 from cti.domain.tickets.records import TicketDetail
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
+from cti.storage.access_audit import AccessEntry
 from cti.storage.call_search import CallPage
 from cti.storage.ticket_search import TicketPage
 
@@ -98,3 +99,12 @@ class ReadAudit(Protocol):
     """Who read which citizen's data (`cti.storage.access_audit.AccessAudit`)."""
 
     async def record(self, actor: str, action: str, subject: str) -> None: ...
+
+    async def entries(
+        self,
+        *,
+        actor: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 100,
+    ) -> list[AccessEntry]: ...
