@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 COOKIE = "alo153_session"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# The session a request came with (`SignedIn`), for the session routes.
-SESSION = "alo153.session"
+# The session a request came with, for the session routes.
+SESSION = web.RequestKey("session", SignedIn)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "

@@ -8,7 +8,6 @@ import math
 from aiohttp import web
 
 from cti.domain.roles import Principal
-from cti.storage.web_sessions import SignedIn
 from cti.web.auth import (
     COOKIE,
     NOT_SIGNED_IN,
@@ -74,7 +73,7 @@ async def sign_in(request: web.Request) -> web.Response:
 @routes.get("/api/session")
 async def current_session(request: web.Request) -> web.Response:
     signed_in = request.get(SESSION)
-    if not isinstance(signed_in, SignedIn):
+    if signed_in is None:
         raise NOT_SIGNED_IN
     return json_ok(
         {"user": session_user(signed_in.principal), "csrf_token": signed_in.csrf_token}
