@@ -70,3 +70,19 @@ def test_queues_exist_for_citizens_and_feedback() -> None:
                                        comment_prefixes=(";", "#"))
     parser.read_string(re.sub(r"\]\((\S+)\)", "]", (CONFIG / "queues.conf").read_text()))
     assert {"alo153", "alo153-feedback"} <= set(parser.sections())
+
+
+def test_every_queue_sets_its_own_strategy_and_the_template_none() -> None:
+    # Asterisk reads a queue's strategy from the first `strategy` line, and a template's lines
+    # come first: with one in queue-common the feedback queue was rrmemory, not leastrecent.
+    text = (CONFIG / "queues.conf").read_text() + (
+        CONFIG / "sandbox/queues_local.conf").read_text()
+    sections = re.split(r"^\[", text, flags=re.M)[1:]
+    strategies = {
+        s.split("]", 1)[0]: re.findall(r"^strategy\s*=\s*(\S+)", s, flags=re.M)
+        for s in sections
+    }
+    assert strategies["queue-common"] == []
+    assert strategies["alo153"] == ["rrmemory"]
+    assert strategies["alo153-feedback"] == ["leastrecent"]
+    assert strategies["alo153-ringall"] == ["ringall"]

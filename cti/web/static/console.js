@@ -352,9 +352,11 @@ function fillCodes() {
 }
 
 // --- queue and wrap-up ----------------------------------------------------------------------
+// The answer's state is not applied: Asterisk's event may reach the WebSocket before this
+// answer reaches the page, and the older picture would win. The WebSocket is the truth.
 async function queueAction(path, body) {
-  try { const hello = await api("POST", path, body || {}); S.agent = hello.agent; S.wrapup = hello.wrapup; renderAgent(); renderWrapup(); }
-  catch (e) { notice(e.message); }
+  try { await api("POST", path, body || {}); notice(""); return true; }
+  catch (e) { notice(e.message); return false; }
 }
 $("btn-join").addEventListener("click", () => queueAction("/api/console/queue/join"));
 $("btn-leave").addEventListener("click", () => queueAction("/api/console/queue/leave"));
@@ -381,8 +383,9 @@ setInterval(tick, 1000);
 async function saveWrapup() {
   const pending = S.wrapup && S.wrapup[0]; if (!pending) return;
   if (!S.chosen) { notice("Bir sonuç kodu seçin / choose an outcome code"); return; }
-  await queueAction("/api/console/disposition", { call_id: pending.call_id, code: S.chosen,
-    note: $("wrapup-note").value.trim(), then_pause: $("wrapup-then").value || null });
+  const saved = await queueAction("/api/console/disposition", { call_id: pending.call_id,
+    code: S.chosen, note: $("wrapup-note").value.trim(), then_pause: $("wrapup-then").value || null });
+  if (!saved) return;
   $("wrapup-note").value = ""; choose(null);
   if (S.call && S.call.call_id === pending.call_id && S.call.ended) { S.call = null; renderCall(); }
 }
