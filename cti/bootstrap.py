@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 300.0
 LIVE_REBUILD_EVERY = 60.0
+SESSION_PURGE_EVERY = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,6 +217,9 @@ def _start_tasks(services: Services) -> None:
         asyncio.create_task(every(interval, services.reconciler.run_once, name="reconcile",
                                   now=False), name="reconcile"),
         asyncio.create_task(every(SWEEP_EVERY, sweep, name="sweep"), name="sweep"),
+        asyncio.create_task(every(SESSION_PURGE_EVERY,
+                                  services.stores.people.sessions.purge_expired,
+                                  name="session-purge"), name="session-purge"),
         asyncio.create_task(services.keeper.sweep(services.ami, LIVE_REBUILD_EVERY),
                             name="live-rebuild"),
     ]

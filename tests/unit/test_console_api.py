@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import pytest
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Handler
 
@@ -22,6 +23,9 @@ from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiError
 from cti.web.app import create_app
 from cti.web.identity import PRINCIPAL
+from cti.web.routes import console as console_routes
+from cti.web.routes.console import SESSION_ENDED
+from tests.unit.auth_support import PASSWORD, client_for, people_db, people_of, sign_in
 from tests.unit.test_console_rings import CALL, MemoryDispositions, agent, called, lookup
 from tests.unit.test_web_api import FailingLog, FakeHealth, FakeQueues
 
@@ -169,3 +173,30 @@ async def test_without_a_softphone_the_console_says_so(rig: tuple[Rig, TestClien
     assert answer.status == 409 and (await answer.json())["error"]["code"] == "no_softphone"
     state.who = None
     assert (await client.get("/api/console/state")).status == 401
+
+
+async def test_signing_out_closes_the_open_websocket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(console_routes, "SESSION_CHECK", 0.05)
+    db = await people_db(tmp_path)
+    await db.users.add("ayse", "Ayşe Yılmaz", PASSWORD, ["operator"], extension="1001")
+    rig = Rig()
+    app = create_app(calls=FailingLog(), queues=FakeQueues(), health=FakeHealth(),
+                     console=rig.desk, people=people_of(db))
+    client = await client_for(app)
+    try:
+        status, session = await sign_in(client, "ayse")
+        assert status == 200
+        async with client.ws_connect("/api/console/ws") as ws:
+            assert (await ws.receive_json(timeout=2))["type"] == "hello"
+            out = await client.delete("/api/session",
+                                      headers={"X-CSRF-Token": session["csrf_token"]})
+            assert out.status == 200
+            closing = await ws.receive(timeout=2)
+            assert closing.type == WSMsgType.CLOSE and closing.data == SESSION_ENDED
+        assert (await client.get("/api/console/state")).status == 401
+    finally:
+        await client.close()
+        await rig.service.close()
+        await db.engine.dispose()

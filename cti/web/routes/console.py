@@ -4,7 +4,6 @@ and the wrap-up disposition. Each acts for the signed-in operator's own softphon
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
@@ -16,16 +15,23 @@ from cti.console.hub import Outbox
 from cti.console.queue_control import QueueControlError
 from cti.console.wrapup import WrapUpError
 from cti.domain.roles import Principal
+from cti.web.auth import COOKIE
 from cti.web.errors import ApiError
 from cti.web.identity import principal_of
 from cti.web.responses import json_ok
-from cti.web.state import CONSOLE
+from cti.web.state import ACCESS_AUDIT, CONSOLE, PEOPLE
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 MAX_BODY = 8192
 HEARTBEAT = 15.0  # a dead browser is noticed within two of these
+# An open WebSocket outlives its HTTP request: the session behind it is checked again this
+# often, so signing out, a disabled account or an expired session closes it.
+SESSION_CHECK = 60.0
+SESSION_ENDED = 4401  # WebSocket close code: the page then asks the user to sign in again
+# Messages that show a citizen's data to the operator: each delivery is in the read audit.
+_AUDITED = frozenset({"pop", "call"})
 
 
 @routes.get("/api/console/ws")
@@ -35,14 +41,17 @@ async def console_ws(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     # Subscribed before `hello` is built: a pop that rings in between is sent after it.
     with desk.subscribe(principal) as outbox:
-        await ws.send_str(_dumps(desk.hello(principal)))
-        reader = asyncio.create_task(_read(ws))
+        hello = desk.hello(principal)
+        await ws.send_str(_dumps(hello))
+        await _audit(request, principal, [*hello["pops"], hello["call"]])
+        watchers = [asyncio.create_task(_read(ws)),
+                    asyncio.create_task(_watch_session(request, ws))]
         try:
-            await _write(ws, outbox, reader)
+            await _write(request, principal, ws, outbox, watchers)
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+            for task in watchers:
+                task.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
             await ws.close()
     return ws
 
@@ -105,12 +114,35 @@ async def _read(ws: web.WebSocketResponse) -> None:
             return
 
 
-async def _write(ws: web.WebSocketResponse, outbox: Outbox, reader: asyncio.Task[None]) -> None:
+async def _watch_session(request: web.Request, ws: web.WebSocketResponse) -> None:
+    people = request.app.get(PEOPLE)
+    token = request.cookies.get(COOKIE)
+    if people is None or not token:
+        await asyncio.Event().wait()  # no sessions in this app (tests): nothing to watch
+        return
+    while not ws.closed:
+        await asyncio.sleep(SESSION_CHECK)
+        if await people.sessions.resolve(token) is None:
+            await ws.close(code=SESSION_ENDED, message=b"session ended")
+            return
+
+
+async def _audit(request: web.Request, principal: Principal, shown: list[Any]) -> None:
+    audit = request.app.get(ACCESS_AUDIT)
+    if audit is None:
+        return
+    for message in shown:
+        if message is not None and message.get("caller", {}).get("number"):
+            await audit.record(principal.username, "screen_pop", str(message["call_id"]))
+
+
+async def _write(request: web.Request, principal: Principal, ws: web.WebSocketResponse,
+                 outbox: Outbox, watchers: list[asyncio.Task[None]]) -> None:
     overflow = asyncio.create_task(outbox.overflowed.wait())
     try:
         while not ws.closed:
             get = asyncio.ensure_future(outbox.messages.get())
-            done, _ = await asyncio.wait({get, reader, overflow},
+            done, _ = await asyncio.wait({get, overflow, *watchers},
                                          return_when=asyncio.FIRST_COMPLETED)
             if get not in done:
                 get.cancel()
@@ -118,7 +150,10 @@ async def _write(ws: web.WebSocketResponse, outbox: Outbox, reader: asyncio.Task
                     log.warning("console cut: the browser fell %d messages behind",
                                 outbox.messages.qsize())
                 return
-            await ws.send_str(_dumps(get.result()))
+            message = get.result()
+            await ws.send_str(_dumps(message))
+            if message.get("type") in _AUDITED:  # after the send: the pop never waits for it
+                await _audit(request, principal, [message])
     finally:
         overflow.cancel()
 
