@@ -29,7 +29,7 @@ from cti.console.rings import (
 )
 from cti.console.wrapup import WrapUp
 from cti.live.messages import operator_json
-from cti.live.state import LiveState
+from cti.live.state import LiveState, is_after_call_work
 from cti.telephony.ami.frames import Frame
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,14 @@ class ConsoleService:
                 self.publish_agent(extension)
 
     def on_resynced(self) -> None:
-        """After a (re)connect the live state was rebuilt: every console gets the truth."""
+        """After a (re)connect the live state was rebuilt: every console gets the truth, and
+        wrap-up pauses nobody here is timing are ended."""
         for extension in self._hub.connected():
             self.publish_agent(extension)
+        in_acw = [extension_of(o.interface) for o in self._live().operators.values()
+                  if any(m.paused and is_after_call_work(m.pause_reason) for m in o.memberships)]
+        if in_acw:
+            self._spawn(self._wrapup.release_orphans(in_acw))
 
     # -- read by the web layer ------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from cti.console.codes import DISPOSITION_CODES, TIMEOUT
@@ -113,6 +113,15 @@ class WrapUp:
             await self._after(extension, then_pause)
         elif then_pause:
             await self._try(self._control.pause(extension, then_pause))
+
+    async def release_orphans(self, paused_for_acw: Iterable[str]) -> None:
+        """Operators Asterisk holds paused for after-call work with no wrap-up running here:
+        a CTI that restarted lost their timers, and the pause outlives it. They are resumed,
+        or they would stay silent for the rest of the shift."""
+        for extension in paused_for_acw:
+            if not self.pending(extension):
+                log.info("resuming an operator left in after-call work by an earlier run")
+                await self._try(self._control.resume(extension))
 
     async def close(self) -> None:
         timers = list(self._timers.values())

@@ -272,3 +272,20 @@ def _drain(outbox: Any) -> list[dict[str, Any]]:
     while not outbox.messages.empty():
         found.append(outbox.messages.get_nowait())
     return found
+
+
+async def test_after_a_restart_operators_left_in_wrap_up_are_resumed() -> None:
+    from cti.live.state import Membership, Operator
+
+    left = Operator(interface="PJSIP/1003", name="op1003", memberships=(
+        Membership(queue="alo153", paused=True, pause_reason="acw"),))
+    on_break = Operator(interface="PJSIP/1004", name="op1004", memberships=(
+        Membership(queue="alo153", paused=True, pause_reason="mola"),))
+    hub, ami, saved = ConsoleHub(), FakeAmi(), MemoryDispositions()
+    wrapup = WrapUp(QueueControl(ami), saved)  # type: ignore[arg-type]
+    live = LiveState(operators={o.interface: o for o in (left, on_break)})
+    service = ConsoleService(hub, PopHistory(lookup), wrapup, lambda: live)
+    service.on_resynced()
+    await asyncio.sleep(0.01)
+    assert ami.sent == [("QueuePause", {"Interface": "PJSIP/1003", "Paused": "false"})]
+    await service.close()

@@ -55,7 +55,10 @@ async function enter(session) {
   $("login").hidden = true; $("console").hidden = false;
   $("me").textContent = `${S.me.full_name || S.me.username}` + (S.me.extension ? ` · dahili ${S.me.extension}` : "");
   try { S.ref = await api("GET", "/api/reference"); fillReference(); } catch (e) { notice(e.message); }
-  connect();
+  const phone = !!S.me.extension;
+  for (const id of ["btn-join", "btn-leave", "pause-reason", "btn-pause", "btn-resume"]) $(id).hidden = !phone;
+  if (phone) connect();
+  else notice("Hesabınıza bağlı bir dahili yok: çağrı almadan kayıtlarla çalışabilirsiniz. / No softphone is tied to your account: you can work with tickets, without calls.");
 }
 $("login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault(); $("login-error").textContent = "";
@@ -125,7 +128,8 @@ function renderAgent() {
   let text = `${tr} / ${en}`;
   if (status === "paused" && S.agent.pause_reason) {
     const reason = S.codes.pauses.find((c) => c.code === S.agent.pause_reason);
-    text += ` (${reason ? reason.tr : S.agent.pause_reason})`;
+    const auto = S.agent.pause_reason.toLowerCase() === "auto-pause";
+    text += ` (${reason ? reason.tr : auto ? "cevapsız çağrı sonrası / after a missed call" : S.agent.pause_reason})`;
   }
   badge.textContent = text;
   const inQueue = !!S.agent;
