@@ -10,8 +10,8 @@ ring-all case: two phones ring, one answers, the other operator's pop closes.
 from __future__ import annotations
 
 import asyncio
-import re
 import dataclasses
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
