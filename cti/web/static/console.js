@@ -98,7 +98,10 @@ function handle(msg) {
       S.skew = msg.at * 1000 - Date.now();
       S.agent = msg.agent; S.codes = msg.codes || S.codes; S.pops = new Map();
       for (const pop of msg.pops) S.pops.set(pop.call_id, pop);
-      S.call = msg.call; S.wrapup = msg.wrapup; fillCodes(); renderAll(); break;
+      S.call = msg.call; S.wrapup = msg.wrapup; fillCodes();
+      // A reload during a call: the working screen comes back, the typed draft with it.
+      if (S.call && !S.ticket && !$("t-description").value) startWork(S.call, false);
+      renderAll(); break;
     case "agent": S.agent = msg.agent; renderAgent(); break;
     case "pop": S.pops.set(msg.call_id, msg); renderPops(); renderAgent(); break;
     case "history": {
@@ -143,7 +146,7 @@ function hintBadges(hints) {
   if (!hints) return box;
   if (hints.repeat) box.append(el("span", { cls: "hint warn", text: "Tekrar arayan / repeat caller" }));
   if (hints.open_tickets) box.append(el("span", { cls: "hint warn", text: `${hints.open_tickets} açık kayıt / open tickets` }));
-  if (hints.known === false) box.append(el("span", { cls: "hint", text: "İlk kez arıyor / first call" }));
+  if (hints.known === false) box.append(el("span", { cls: "hint", text: "Kayıt geçmişi yok / no earlier tickets" }));
   if (hints.attempt) box.append(el("span", { cls: "hint", text: "Geri arama / callback" }));
   return box;
 }
@@ -211,13 +214,13 @@ function renderCall() {
 // --- the working screen: tickets ------------------------------------------------------------
 const FORM_FIELDS = ["t-phone", "t-name", "t-tc", "t-category", "t-priority", "t-district", "t-neighbourhood", "t-address", "t-description"];
 function draftKey() { return S.call ? `draft:${S.call.call_id}` : null; }
-function startWork(call) {
+function startWork(call, focus = true) {
   showForm();
   const caller = call.caller || {};
   $("t-phone").value = caller.number || ""; $("t-name").value = caller.name || "";
   const saved = sessionStorage.getItem(`draft:${call.call_id}`);
   if (saved) { try { const d = JSON.parse(saved); for (const id of FORM_FIELDS) if (d[id] !== undefined) $(id).value = d[id]; fillNeighbourhoods(d["t-neighbourhood"]); } catch { /* ignore */ } }
-  $("t-description").focus();
+  if (focus) $("t-description").focus();
 }
 $("ticket-form").addEventListener("input", () => {
   const key = draftKey(); if (!key) return;
