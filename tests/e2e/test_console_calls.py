@@ -125,6 +125,11 @@ async def test_pop_answer_ticket_close_and_disposition(
         await expect(page.get_by_test_id("call-tickets")).to_contain_text(earlier.number)
         await page.select_option("#t-category", index=1)
         await page.fill("#t-description", "Parktaki salıncak kırık, çocuklar için tehlikeli.")
+        await page.reload()  # mid-call: the call, the form and what was typed come back
+        await expect(page.get_by_test_id("call-number")).to_have_text(number)
+        await expect(page.locator("#t-description")).to_have_value(
+            "Parktaki salıncak kırık, çocuklar için tehlikeli.")
+        await expect(page.locator("#t-phone")).to_have_value(number)
         await page.click("#t-create")
         number_shown = page.get_by_test_id("ticket-number")
         await expect(number_shown).to_have_text(re.compile(r"^153-\d{4}-\d{6}$"))
