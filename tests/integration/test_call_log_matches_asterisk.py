@@ -16,6 +16,7 @@ import pytest
 from cti.bootstrap import Services, running_services
 from cti.config import Settings
 from cti.domain.calls.record import AttemptResult, CallRecord, Outcome
+from cti.domain.roles import Role
 from cti.pbx.sandbox import Sandbox
 from cti.simulate import (
     CitizenCall,
@@ -44,6 +45,9 @@ def cti_settings(sandbox: Sandbox, settings: Settings, tmp_path: Path) -> Settin
         asterisk_log_dir=sandbox.paths.root / "var/log/asterisk",
         reconcile_interval=2.0,
         http_port=0,
+        # Nobody gives these calls a disposition: a long after-call pause would leave the
+        # queue without operators and change who the calls reach.
+        wrapup={"alo153": 0.2},
     )
 
 
@@ -188,8 +192,17 @@ async def test_an_ami_link_cut_by_asterisk_during_calls_loses_and_doubles_nothin
 
 
 async def assert_api_serves(services: Services, caller: str) -> None:
-    """The same call log, live state and health, over HTTP."""
-    async with aiohttp.ClientSession(services.http_url) as http:
+    """The same call log, live state and health, over HTTP, to a signed-in supervisor."""
+    await services.stores.people.users.add("denetci", "Denetçi", "denetci-parola-153",
+                                           [Role.SUPERVISOR])
+    # unsafe: keep the session cookie of a server named by its IP address (127.0.0.1).
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(services.http_url, cookie_jar=jar) as http:
+        async with http.get("/api/calls", params={"caller": caller}) as reply:
+            assert reply.status == 401  # not signed in: nothing
+        signed_in = await http.post("/api/session", json={"username": "denetci",
+                                                          "password": "denetci-parola-153"})
+        assert signed_in.status == 200
         async with http.get("/api/calls", params={"caller": caller}) as reply:
             page = await reply.json()
         assert reply.status == 200
