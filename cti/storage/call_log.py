@@ -15,7 +15,8 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from cti.domain.calls.record import CallRecord, Outcome
 from cti.storage.call_rows import Row, attempt_rows, call_row, timeline_rows, to_record
-from cti.storage.call_search import MAX_PAGE, CallPage, CallQuery, encode_cursor
+from cti.storage.call_search import MAX_PAGE, CallPage, CallQuery
+from cti.storage.keyset import encode_cursor
 from cti.storage.models import AttemptRow, CallRow, TimelineRow
 
 T = TypeVar("T")

@@ -6,23 +6,16 @@ pages never shifts what they see the way OFFSET would, and page 1,000 costs what
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement
 
 from cti.domain.calls.record import CallRecord, Outcome
 from cti.domain.numbers import normalize_number
+from cti.storage.keyset import decode_cursor, older_than
 from cti.storage.models import CallRow
 
 MAX_PAGE = 500
-
-
-class InvalidCursor(ValueError):
-    """An `after` cursor this log never handed out (truncated, edited, or from elsewhere)."""
 
 
 @dataclass(frozen=True)
@@ -55,38 +48,8 @@ class CallQuery:
         if self.operator is not None:
             found.append(CallRow.answered_by == self.operator)
         if self.after is not None:
-            found.append(_older_than(*decode_cursor(self.after)))
+            refusal = f"not a call-log cursor: {self.after[:40]!r}"
+            started_at, call_id = decode_cursor(self.after, str, refusal)
+            found.append(older_than(CallRow.started_at, CallRow.call_id, started_at, call_id))
         return found
 
-
-def _older_than(started_at: float, call_id: str) -> ColumnElement[bool]:
-    # Spelled out rather than as a row comparison so both SQLite and PostgreSQL walk the
-    # (started_at, call_id) index backwards from the cursor.
-    return or_(
-        CallRow.started_at < started_at,
-        and_(CallRow.started_at == started_at, CallRow.call_id < call_id),
-    )
-
-
-def encode_cursor(started_at: float, call_id: str) -> str:
-    # Opaque to clients but not secret: a forged cursor only moves where a page starts.
-    # JSON keeps the float exact (repr round-trips), so no call at the boundary is skipped.
-    raw = json.dumps([started_at, call_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def decode_cursor(cursor: str) -> tuple[float, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        started_at, call_id = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor(f"not a call-log cursor: {cursor[:40]!r}") from exc
-    if not _is_time(started_at) or not isinstance(call_id, str):
-        raise InvalidCursor(f"not a call-log cursor: {cursor[:40]!r}")
-    return float(started_at), call_id
-
-
-def _is_time(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value)

@@ -1,24 +1,20 @@
 """Searching tickets: the filters, a page of results, the cursor to the next one.
 
-Keyset pages, newest first, on (created_at, id), like the call log's (`call_search`): a ticket
+Keyset pages (`keyset`), newest first, on (created_at, id), like the call log's: a ticket
 opened while someone pages shifts nothing, and page 1,000 costs what page 1 does.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement
 
 from cti.domain.tickets import fields
 from cti.domain.tickets.errors import InvalidTicket
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import Ticket
-from cti.storage.call_search import InvalidCursor
+from cti.storage.keyset import decode_cursor, older_than
 from cti.storage.models import Ticket as TicketRow
 
 MAX_PAGE = 500
@@ -60,7 +56,8 @@ class TicketQuery:
         if self.until is not None:
             found.append(TicketRow.created_at < self.until)
         if self.after is not None:
-            found.append(_older_than(*decode_cursor(self.after)))
+            created_at, ticket_id = decode_cursor(self.after, int, "not a ticket cursor")
+            found.append(older_than(TicketRow.created_at, TicketRow.id, created_at, ticket_id))
         return found
 
 
@@ -71,31 +68,3 @@ def stored_phone(written: str) -> str:
     except InvalidTicket:
         return written.strip()
 
-
-def _older_than(created_at: float, ticket_id: int) -> ColumnElement[bool]:
-    return or_(
-        TicketRow.created_at < created_at,
-        and_(TicketRow.created_at == created_at, TicketRow.id < ticket_id),
-    )
-
-
-def encode_cursor(created_at: float, ticket_id: int) -> str:
-    raw = json.dumps([created_at, ticket_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, ticket_id = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidCursor("not a ticket cursor") from exc
-    if not _is_time(created_at) or isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
-        raise InvalidCursor("not a ticket cursor")
-    return float(created_at), ticket_id
-
-
-def _is_time(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value)

@@ -26,6 +26,7 @@ from cti.domain.tickets.records import HistoryItem, LinkedCall, TicketDetail, Ti
 from cti.domain.tickets.status import NOT_OPEN, TicketStatus
 from cti.domain.tickets.ticket import UNSET, Ticket, TicketDraft, TicketPatch
 from cti.storage.attachment_files import AttachmentFiles
+from cti.storage.keyset import encode_cursor
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.models import TicketAttachmentRow, TicketCallRow, TicketCounterRow, TicketEventRow
 from cti.storage.ticket_rows import (
@@ -37,7 +38,7 @@ from cti.storage.ticket_rows import (
     to_ticket,
     write,
 )
-from cti.storage.ticket_search import MAX_PAGE, TicketPage, TicketQuery, encode_cursor, stored_phone
+from cti.storage.ticket_search import MAX_PAGE, TicketPage, TicketQuery, stored_phone
 
 EXCERPT = 120  # characters of the description a history line shows
 HISTORY_MAX = 100

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from cti.storage.call_search import InvalidCursor
+from cti.storage.keyset import InvalidCursor
 
 
 class ApiError(Exception):

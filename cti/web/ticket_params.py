@@ -1,8 +1,8 @@
 """The tickets resource's parameters: a ticket number, the search filters, the JSON bodies.
 
-Query parameters and body fields are strict like the call log's: an unknown or repeated one
-is a 400, never ignored. Values are checked here for their shape; the domain (`TicketDraft`,
-`TicketPatch`) checks their meaning.
+Query parameters (`query_params`) and body fields are strict like the call log's: an unknown
+or repeated one is a 400, never ignored. Values are checked here for their shape; the domain
+(`TicketDraft`, `TicketPatch`) checks their meaning.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from multidict import MultiMapping
 
@@ -20,10 +20,9 @@ from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft, TicketPatch
 from cti.storage.ticket_search import MAX_PAGE
-from cti.web.call_params import parse_time
-from cti.web.errors import ApiError, invalid_parameter, unknown_parameter
+from cti.web.errors import ApiError, invalid_parameter
+from cti.web.query_params import CURSOR, matching, one, page_limit, parse_time, reject_unknown
 
-T = TypeVar("T")
 DEFAULT_LIMIT = 50
 QUERY_PARAMETERS = frozenset(
     {"phone", "number", "status", "category", "district", "unit", "since", "until", "limit",
@@ -31,8 +30,6 @@ QUERY_PARAMETERS = frozenset(
 )
 _PHONE = re.compile(r"(?=.*[0-9])[0-9+() .\-]{1,32}")  # any written form, with digits
 _UNIT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
-_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
-_LIMIT = re.compile(r"[0-9]{1,3}")
 _ATTACHMENT_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 # Body fields; `TicketDraft` and `TicketPatch` take the same names.
@@ -84,21 +81,19 @@ def parse_attachment_id(raw: str) -> int:
 
 def parse_filters(query: MultiMapping[str]) -> TicketFilters:
     """The filters of `GET /api/tickets`; ApiError for an unknown, repeated or bad parameter."""
-    for name in query:
-        if name not in QUERY_PARAMETERS:
-            raise unknown_parameter(name)
-    limit = _one(query, "limit", _limit)
+    reject_unknown(query, QUERY_PARAMETERS)
+    limit = page_limit(query, default=DEFAULT_LIMIT, maximum=MAX_PAGE)
     return TicketFilters(
-        phone=_one(query, "phone", _matching(_PHONE)),
-        number=_one(query, "number", parse_number),
-        status=_one(query, "status", TicketStatus),
-        category=_one(query, "category", _known(reference().categories)),
-        district=_one(query, "district", _known(reference().districts)),
-        unit=_one(query, "unit", _matching(_UNIT)),
-        since=_one(query, "since", parse_time),
-        until=_one(query, "until", parse_time),
-        limit=DEFAULT_LIMIT if limit is None else limit,
-        after=_one(query, "cursor", _matching(_CURSOR)),
+        phone=one(query, "phone", matching(_PHONE)),
+        number=one(query, "number", parse_number),
+        status=one(query, "status", TicketStatus),
+        category=one(query, "category", _known(reference().categories)),
+        district=one(query, "district", _known(reference().districts)),
+        unit=one(query, "unit", matching(_UNIT)),
+        since=one(query, "since", parse_time),
+        until=one(query, "until", parse_time),
+        limit=limit,
+        after=one(query, "cursor", matching(CURSOR)),
     )
 
 
@@ -140,27 +135,6 @@ def _typed(name: str, value: object) -> Any:
         raise invalid_parameter(name) from None
 
 
-def _one(query: MultiMapping[str], name: str, parse: Callable[[str], T]) -> T | None:
-    found = query.getall(name, [])
-    if not found:
-        return None
-    if len(found) > 1:
-        raise invalid_parameter(name)
-    try:
-        return parse(found[0])
-    except (ValueError, ApiError) as exc:
-        raise invalid_parameter(name) from exc
-
-
-def _matching(pattern: re.Pattern[str]) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if not pattern.fullmatch(raw) or raw.isspace():
-            raise ValueError("unexpected characters or length")
-        return raw
-
-    return parse
-
-
 def _known(codes: Mapping[str, object]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in codes:
@@ -168,9 +142,3 @@ def _known(codes: Mapping[str, object]) -> Callable[[str], str]:
         return raw
 
     return parse
-
-
-def _limit(raw: str) -> int:
-    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
-        raise ValueError(f"limit is 1 to {MAX_PAGE}")
-    return int(raw)

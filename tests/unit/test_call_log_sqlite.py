@@ -24,8 +24,8 @@ from cti.domain.calls.record import (
     TimelineEntry,
 )
 from cti.storage.call_log import BATCH, CallLog
-from cti.storage.call_search import InvalidCursor
 from cti.storage.db import async_url, create_engine, session_factory
+from cti.storage.keyset import InvalidCursor
 from cti.storage.migrate import upgrade, upgrade_engine
 from cti.storage.models import AttemptRow, Base, CallRow, TimelineRow
 

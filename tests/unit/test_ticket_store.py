@@ -24,8 +24,8 @@ from cti.domain.tickets.fields import Channel, Priority
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft, TicketPatch
 from cti.storage.access_audit import AccessAudit
-from cti.storage.call_search import InvalidCursor
 from cti.storage.db import create_engine, session_factory
+from cti.storage.keyset import InvalidCursor
 from cti.storage.migrate import upgrade
 from cti.storage.tickets import TicketStore, history_statement
 
