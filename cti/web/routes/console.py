@@ -151,7 +151,10 @@ async def _write(request: web.Request, principal: Principal, ws: web.WebSocketRe
                                 outbox.messages.qsize())
                 return
             message = get.result()
-            await ws.send_str(_dumps(message))
+            try:
+                await ws.send_str(_dumps(message))
+            except ConnectionError:  # the browser went away mid-send: it will reconnect
+                return
             if message.get("type") in _AUDITED:  # after the send: the pop never waits for it
                 await _audit(request, principal, [message])
     finally:
