@@ -41,13 +41,15 @@ async def console_ws(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     # Subscribed before `hello` is built: a pop that rings in between is sent after it.
     with desk.subscribe(principal) as outbox:
-        hello = desk.hello(principal)
-        await ws.send_str(_dumps(hello))
-        await _audit(request, principal, [*hello["pops"], hello["call"]])
         watchers = [asyncio.create_task(_read(ws)),
                     asyncio.create_task(_watch_session(request, ws))]
         try:
+            hello = desk.hello(principal)
+            await ws.send_str(_dumps(hello))
+            await _audit(request, principal, [*hello["pops"], hello["call"]])
             await _write(request, principal, ws, outbox, watchers)
+        except ConnectionError:
+            pass  # the browser went away: it reconnects and gets a fresh hello
         finally:
             for task in watchers:
                 task.cancel()
@@ -151,10 +153,7 @@ async def _write(request: web.Request, principal: Principal, ws: web.WebSocketRe
                                 outbox.messages.qsize())
                 return
             message = get.result()
-            try:
-                await ws.send_str(_dumps(message))
-            except ConnectionError:  # the browser went away mid-send: it will reconnect
-                return
+            await ws.send_str(_dumps(message))
             if message.get("type") in _AUDITED:  # after the send: the pop never waits for it
                 await _audit(request, principal, [message])
     finally:
