@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cti import calendar_commands
 from cti.auth import user_commands
 from cti.config import ConfigError, Settings
 
@@ -82,11 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this many seconds (0: run until Ctrl-C)",
     )
     user_commands.add_parser(commands)
+    calendar_commands.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "calendar":
+        return calendar_commands.run(args)  # needs no settings: a bad CTI_* cannot break it
     try:
         settings = Settings.from_env(config_file=getattr(args, "config", None))
         if args.command == "pbx":
