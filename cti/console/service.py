@@ -84,10 +84,21 @@ class ConsoleService:
         wrap-up pauses nobody here is timing are ended."""
         for extension in self._hub.connected():
             self.publish_agent(extension)
+        self._drop_stale_pops()
         in_acw = [extension_of(o.interface) for o in self._live().operators.values()
                   if any(m.paused and is_after_call_work(m.pause_reason) for m in o.memberships)]
         if in_acw:
             self._spawn(self._wrapup.release_orphans(in_acw))
+
+    def _drop_stale_pops(self) -> None:
+        """Events lost with the link may have left pops for phones that no longer ring."""
+        operators = self._live().operators
+        for extension, desk in self._desks.items():
+            operator = operators.get(f"PJSIP/{extension}")
+            if desk.pops and (operator is None or operator.ringing is None):
+                for call_id in list(desk.pops):
+                    self._ring_ended(RingEnded(extension=extension, call_id=call_id,
+                                               reason="cancelled"))
 
     # -- read by the web layer ------------------------------------------------------------
 

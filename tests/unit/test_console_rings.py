@@ -289,3 +289,13 @@ async def test_after_a_restart_operators_left_in_wrap_up_are_resumed() -> None:
     await asyncio.sleep(0.01)
     assert ami.sent == [("QueuePause", {"Interface": "PJSIP/1003", "Paused": "false"})]
     await service.close()
+
+
+async def test_pops_whose_ring_ended_while_the_link_was_down_close_on_link_up() -> None:
+    rig = console()
+    with rig.hub.subscribe("1001") as outbox:
+        rig.service.on_frame(called("1001"))  # its AgentRingNoAnswer is lost with the link
+        rig.service.on_resynced()  # the rebuilt state says 1001 rings nothing
+        kinds = [m["type"] for m in _drain(outbox)]
+    assert "pop_closed" in kinds and rig.service.hello("1001")["pops"] == []
+    await rig.service.close()
