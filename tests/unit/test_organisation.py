@@ -1,0 +1,129 @@
+"""The organisation tree: the shipped seed, its checks, and the CSV exchange format."""
+
+import pytest
+
+from cti.domain.organisation import (
+    OrganisationError,
+    Unit,
+    UnitKind,
+    UnknownUnit,
+    build,
+    organisation,
+    units_from_csv,
+    units_to_csv,
+)
+from cti.domain.tickets.fields import unit as ticket_unit
+from cti.domain.tickets.reference import reference
+
+ORG = organisation()
+HEADER = "code,parent,kind,name_tr,name_en,email\n"
+
+
+def test_the_seed_has_the_three_kinds_of_organisation() -> None:
+    roots = {u.code for u in ORG.units.values() if u.kind is UnitKind.ORGANISATION}
+    districts = {f"ilce-{d}" for d in reference().districts}
+    assert roots == {"buyuksehir", "aski"} | districts
+    assert len(districts) == 15
+
+
+def test_every_district_municipality_has_its_field_units() -> None:
+    for district in reference().districts:
+        codes = {u.code for u in ORG.children(f"ilce-{district}")}
+        for suffix in ("fen-isleri", "temizlik-isleri", "zabita", "park-bahceler"):
+            assert f"{district}-{suffix}" in codes
+
+
+def test_metropolitan_departments_have_branches() -> None:
+    departments = ORG.children("buyuksehir")
+    assert len(departments) >= 12
+    assert all(u.kind is UnitKind.DEPARTMENT for u in departments)
+    assert all(ORG.children(d.code) for d in departments)
+    assert all(u.kind is UnitKind.BRANCH for d in departments for u in ORG.children(d.code))
+
+
+def test_codes_fit_the_tickets_unit_column_and_emails_await_filling_in() -> None:
+    for code, unit in ORG.units.items():
+        assert ticket_unit(code) == code
+        assert unit.email == ""
+
+
+def test_the_consoles_earlier_codes_still_mean_a_unit() -> None:
+    # console.js units(): aski, buyuksehir-<group>, ilce-<district>
+    assert ORG.unit("aski").code == "aski"
+    for group in reference().groups:
+        assert ORG.unit(f"buyuksehir-{group}").code in ORG.units
+    for district in reference().districts:
+        assert ORG.unit(f"ilce-{district}").kind is UnitKind.ORGANISATION
+
+
+def test_lookups() -> None:
+    assert [u.code for u in ORG.path("aski-kanalizasyon")] == [
+        "aski", "aski-atiksu", "aski-kanalizasyon"
+    ]
+    assert ORG.root("seyhan-zabita").name_tr == "Seyhan Belediyesi"
+    assert ORG.district_municipality("yuregir").code == "ilce-yuregir"
+    with pytest.raises(UnknownUnit):
+        ORG.unit("nowhere")
+
+
+def unit(code: str, parent: str | None, kind: UnitKind = UnitKind.BRANCH) -> Unit:
+    return Unit(code, code, code, parent, kind)
+
+
+def test_build_refuses_repeated_codes_missing_parents_and_loops() -> None:
+    root = unit("root", None, UnitKind.ORGANISATION)
+    with pytest.raises(OrganisationError, match="repeated"):
+        build([root, root])
+    with pytest.raises(OrganisationError, match="parent 'gone'"):
+        build([root, unit("a", "gone")])
+    with pytest.raises(OrganisationError, match="own ancestor"):
+        build([root, unit("a", "b"), unit("b", "a")])
+    with pytest.raises(OrganisationError, match="not a unit"):
+        build([root], {"old": "gone"})
+
+
+def test_csv_round_trip_of_the_whole_seed() -> None:
+    text = units_to_csv(ORG.units.values())
+    again = build(units_from_csv(text), ORG.aliases)
+    assert again.units == ORG.units
+    assert text.splitlines()[0] == HEADER.strip()
+
+
+def test_csv_from_a_turkish_spreadsheet() -> None:
+    text = (
+        "\ufeffkind;code;parent;name_tr;name_en;email\n"
+        "directorate;seyhan-kultur;ilce-seyhan;Kültür İşleri Müdürlüğü;Culture Directorate;"
+        "kultur@example.org\n"
+        ";;;;;\n"
+    )
+    [found] = units_from_csv(text, known=ORG.units)
+    assert found == Unit(
+        "seyhan-kultur", "Kültür İşleri Müdürlüğü", "Culture Directorate", "ilce-seyhan",
+        UnitKind.DIRECTORATE, "kultur@example.org",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("Seyhan Fen,ilce-seyhan,directorate,Fen,Works,\n", "line 2: code 'Seyhan Fen'"),
+        ("x,ilce-seyhan,office,Ad,Name,\n", "line 2: unit 'x': kind 'office'"),
+        ("x,,directorate,Ad,Name,\n", "line 2: unit 'x': only an organisation"),
+        ("x,ilce-seyhan,directorate,,Name,\n", "line 2: unit 'x': name_tr"),
+        ("x,ilce-seyhan,directorate,Ad,Name,nobody\n", "line 2: unit 'x': e-mail"),
+        ("x,nowhere,directorate,Ad,Name,\n", "line 2: unit 'x': parent 'nowhere'"),
+        ("x,ilce-seyhan,directorate,Ad,Name,,extra\n", "line 2: more cells"),
+        ("x,ilce-seyhan,directorate,Ad,Name,\n\nx,ilce-seyhan,directorate,B,N,\n",
+         "line 4: code 'x' is already on line 2"),
+        ("a,b,branch,A,A,\nb,a,branch,B,B,\n", "line 2: unit 'a' is its own ancestor"),
+    ],
+)
+def test_csv_errors_name_the_line(rows: str, message: str) -> None:
+    with pytest.raises(OrganisationError) as error:
+        units_from_csv(HEADER + rows, known=ORG.units)
+    assert str(error.value).startswith(message)
+
+
+def test_csv_without_the_columns_is_refused_on_line_one() -> None:
+    with pytest.raises(OrganisationError, match="line 1: the header lacks kind, email"):
+        units_from_csv("code,parent,name_tr,name_en\n")
