@@ -79,7 +79,6 @@ class Stores:
 @dataclass
 class Services:
     settings: Settings
-    call_log: CallLog
     writer: RecordWriter
     ingest: CallIngest
     reconciler: Reconciler
@@ -93,6 +92,10 @@ class Services:
     stores: Stores
     http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def call_log(self) -> CallLog:
+        return self.stores.call_log
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,8 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory) -> Serv
                        username=settings.ami_user, secret=settings.ami_secret)
     ami = AmiClient(target, on_event, on_connected=on_connected)
     console, desk = _console(settings, keeper, ami, stores)
-    return Services(settings, call_log, writer, ingest, reconciler, live, keeper, agi, ami,
-                    redis, console, desk, stores)
+    return Services(settings, writer, ingest, reconciler, live, keeper, agi, ami, redis,
+                    console, desk, stores)
 
 
 def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient,

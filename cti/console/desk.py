@@ -20,6 +20,9 @@ CODES = {"dispositions": as_json(DISPOSITIONS), "pauses": as_json(PAUSE_REASONS)
 QUEUES_BY_ROLE = {Role.OPERATOR: CALL_QUEUE, Role.FEEDBACK_OPERATOR: FEEDBACK_QUEUE}
 
 
+NO_SOFTPHONE = "hesabınıza bağlı bir dahili yok / no softphone is tied to you"
+
+
 class NoSoftphone(ValueError):
     """The signed-in person has no softphone (PJSIP endpoint) tied to them."""
 
@@ -71,5 +74,5 @@ def queues_for(principal: Principal) -> tuple[str, ...]:
 
 def _extension(principal: Principal) -> str:
     if not principal.extension:
-        raise NoSoftphone("hesabınıza bağlı bir dahili yok / no softphone is tied to you")
+        raise NoSoftphone(NO_SOFTPHONE)
     return principal.extension

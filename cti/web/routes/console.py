@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from cti.console.desk import ConsoleDesk, NoSoftphone
+from cti.console.desk import NO_SOFTPHONE, ConsoleDesk
 from cti.console.hub import Outbox
 from cti.console.queue_control import QueueControlError
 from cti.console.wrapup import WrapUpError
@@ -165,8 +165,7 @@ def _operator(request: web.Request) -> Principal:
     if principal is None:
         raise ApiError(401, "unauthorized", "Kimlik doğrulama gerekli / authentication required")
     if not principal.extension:
-        raise ApiError(409, "no_softphone", str(NoSoftphone(
-            "hesabınıza bağlı bir dahili yok / no softphone is tied to you")))
+        raise ApiError(409, "no_softphone", NO_SOFTPHONE)
     return principal
 
 
