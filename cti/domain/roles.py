@@ -11,6 +11,7 @@ class Role(enum.StrEnum):
     FEEDBACK_OPERATOR = "feedback_operator"  # calls citizens back on resolved requests
     SUPERVISOR = "supervisor"                # watches queues and operators, reads everything
     UNIT_STAFF = "unit_staff"                # a municipal unit's staff: their unit's requests
+    FIELD_STAFF = "field_staff"              # the field team: revisits, photos, tutanak
     ADMIN = "admin"                          # users and reference data
 
 

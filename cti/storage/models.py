@@ -129,6 +129,15 @@ class Ticket(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(64))  # a username, or a channel
     closed_at: Mapped[float | None]
+    # The unit's clock (`cti.domain.deadlines`): set on each forward, cleared on a return.
+    forwarded_at: Mapped[float | None]
+    acknowledged_at: Mapped[float | None]
+    ack_due_at: Mapped[float | None]
+    resolve_due_at: Mapped[float | None]
+    resolved_at: Mapped[float | None]
+    # The escalation ladder's rung (0 none, 1 reminder, 2 warning, 3 field revisit) and when.
+    escalation_level: Mapped[int] = mapped_column(server_default="0")
+    escalated_at: Mapped[float | None]
 
     __table_args__ = (
         # The caller lookup: a phone's tickets, and its open ones without reading the rows.
@@ -141,6 +150,9 @@ class Ticket(Base):
         Index(None, "status", "created_at"),
         Index(None, "category", "created_at"),
         Index(None, "district", "created_at"),
+        # The escalation sweep: open forwarded tickets whose deadline has passed.
+        Index(None, "status", "ack_due_at"),
+        Index(None, "status", "resolve_due_at"),
     )
 
 
@@ -191,6 +203,10 @@ class TicketAttachmentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[float]
+    # A photo taken, or the tutanak written, on a field revisit.
+    field_task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("field_tasks.id", ondelete="SET NULL")
+    )
 
     __table_args__ = (Index(None, "ticket_id"),)
 
@@ -262,3 +278,101 @@ class AccessAuditRow(Base):
     subject: Mapped[str] = mapped_column(String(128))  # a ticket number, a call id, a filter
 
     __table_args__ = (Index(None, "at"), Index(None, "actor", "at"))
+
+
+class UnitRow(Base):
+    """A unit tickets are forwarded to (`cti.domain.organisation`), as the admin keeps it.
+
+    Seeded from `cti/seed/organisation.json` on first start; a unit is deactivated, never
+    deleted, because old tickets keep its code.
+    """
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parent: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    name_tr: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), server_default="")
+    # Who is warned when the unit lets a deadline pass; empty: the parent unit's address.
+    manager_email: Mapped[str] = mapped_column(String(254), server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    updated_at: Mapped[float]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class LeaveDayRow(Base):
+    """An administrative leave day (idari izin) declared for public servants: not a working day."""
+
+    __tablename__ = "leave_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date, 2026-05-18
+    reason: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[float]
+
+
+class FieldTaskRow(Base):
+    """A field team's visit to a ticket's place: photograph it again and write a tutanak.
+
+    `status` is open, done or cancelled; `report_attachment_id` is the tutanak's PDF.
+    """
+
+    __tablename__ = "field_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(32))  # escalation, manual
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float]
+    created_by: Mapped[str] = mapped_column(String(64))
+    assigned_to: Mapped[str | None] = mapped_column(String(64))  # a field user's username
+    notes: Mapped[str] = mapped_column(Text, server_default="")
+    inspected_by: Mapped[str | None] = mapped_column(String(64))
+    inspected_at: Mapped[float | None]
+    report_attachment_id: Mapped[int | None]
+
+    __table_args__ = (Index(None, "status", "created_at"), Index(None, "ticket_id"))
+
+
+class OutboxRow(Base):
+    """A message to send (e-mail or SMS), written in the same transaction as its cause.
+
+    `status` is pending, sent, or failed (given up after the last retry); a pending message is
+    tried again at `next_attempt_at`. `attachment_ids` is a JSON list of ticket attachments.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(8))  # email, sms
+    purpose: Mapped[str] = mapped_column(String(32))  # reminder, warning, citizen_forwarded…
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255), server_default="")
+    body: Mapped[str] = mapped_column(Text)
+    attachment_ids: Mapped[str] = mapped_column(Text, server_default="[]")
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    next_attempt_at: Mapped[float]
+    created_at: Mapped[float]
+    sent_at: Mapped[float | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(128))  # the gateway's message id
+
+    __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "ticket_id", "id"))
+
+
+class OutboxAttemptRow(Base):
+    """One try at sending an outbox message: the delivery log a supervisor reads."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+    at: Mapped[float]
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "message_id", "id"),)

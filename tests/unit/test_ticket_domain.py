@@ -23,8 +23,12 @@ S = TicketStatus
 ALLOWED = {
     (S.NEW, S.FIRST_CONTACT_SOLVED), (S.NEW, S.FORWARDED),
     (S.FIRST_CONTACT_SOLVED, S.CLOSED),
-    (S.FORWARDED, S.IN_PROGRESS), (S.FORWARDED, S.NEW),
-    (S.IN_PROGRESS, S.RESOLVED), (S.IN_PROGRESS, S.FORWARDED),
+    (S.FORWARDED, S.IN_PROGRESS), (S.FORWARDED, S.RETURNED), (S.FORWARDED, S.FORWARDED),
+    (S.FORWARDED, S.INFO_REQUESTED), (S.FORWARDED, S.RESOLVED),
+    (S.IN_PROGRESS, S.RESOLVED), (S.IN_PROGRESS, S.FORWARDED), (S.IN_PROGRESS, S.RETURNED),
+    (S.IN_PROGRESS, S.INFO_REQUESTED),
+    (S.INFO_REQUESTED, S.IN_PROGRESS), (S.INFO_REQUESTED, S.FORWARDED),
+    (S.INFO_REQUESTED, S.RETURNED), (S.RETURNED, S.FORWARDED),
     (S.RESOLVED, S.FEEDBACK), (S.RESOLVED, S.CLOSED),
     (S.FEEDBACK, S.CLOSED), (S.FEEDBACK, S.REOPENED),
     (S.REOPENED, S.FORWARDED), (S.REOPENED, S.IN_PROGRESS),
@@ -62,8 +66,12 @@ def test_every_status_has_its_row_and_only_closed_and_solved_are_not_open() -> N
 def test_moves_carry_their_side_effects() -> None:
     forwarded, diff = moved(ticket(), S.FORWARDED, now=T0 + 1, unit="fen-isleri")
     assert diff == {"status": ["new", "forwarded"], "unit": [None, "fen-isleri"]}
-    returned, diff = moved(forwarded, S.NEW, now=T0 + 2)
+    returned, diff = moved(forwarded, S.RETURNED, now=T0 + 2)
     assert returned.unit is None and diff["unit"] == ["fen-isleri", None]
+    with pytest.raises(InvalidTransition):  # a re-route must name another unit
+        moved(forwarded, S.FORWARDED, now=T0 + 3, unit="fen-isleri")
+    rerouted, diff = moved(forwarded, S.FORWARDED, now=T0 + 3, unit="park-bahce")
+    assert diff == {"unit": ["fen-isleri", "park-bahce"]}
     with pytest.raises(InvalidTicket, match="unit"):
         moved(ticket(), S.FORWARDED, now=T0)
     solved, diff = moved(ticket(), S.FIRST_CONTACT_SOLVED, now=T0, resolution=" Bilgi verildi ")

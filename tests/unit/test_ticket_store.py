@@ -181,8 +181,9 @@ class TicketStoreBehaviour:
         event = (await store.events(ticket.number))[-1]
         assert event.changes == {"status": ["new", "forwarded"], "unit": [None, "aski-ariza"],
                                  "note": [None, "Acil bakılsın"]}
-        returned = await store.transition(ticket.number, TicketStatus.NEW, "aski1", "bizim değil")
-        assert (returned.status, returned.unit) == (TicketStatus.NEW, None)
+        returned = await store.transition(ticket.number, TicketStatus.RETURNED, "aski1",
+                                          "bizim değil")
+        assert (returned.status, returned.unit) == (TicketStatus.RETURNED, None)
         with pytest.raises(InvalidTransition):
             await store.transition(ticket.number, TicketStatus.RESOLVED, "op1")
 

@@ -14,10 +14,26 @@ STATUS_LABELS: Labels = {
     TicketStatus.FIRST_CONTACT_SOLVED: ("İlk temasta çözüldü", "Solved at first contact"),
     TicketStatus.FORWARDED: ("Yönlendirildi", "Forwarded"),
     TicketStatus.IN_PROGRESS: ("İşlemde", "In progress"),
+    TicketStatus.INFO_REQUESTED: ("Birim ek bilgi istedi", "Unit asked for information"),
+    TicketStatus.RETURNED: ("Birim iade etti (bizim değil)", "Returned by the unit (not theirs)"),
     TicketStatus.RESOLVED: ("Çözüldü", "Resolved"),
     TicketStatus.FEEDBACK: ("Geri bildirim bekleniyor", "Awaiting feedback"),
     TicketStatus.CLOSED: ("Kapatıldı", "Closed"),
     TicketStatus.REOPENED: ("Yeniden açıldı", "Reopened"),
+}
+# What the citizen is told (SMS, status enquiries): plain words, and never "closed" for a
+# request the unit sent back; internal steps (an information request) read as "being examined".
+CITIZEN_STATUS: Labels = {
+    TicketStatus.NEW: ("Başvurunuz alındı", "Your request has been received"),
+    TicketStatus.FIRST_CONTACT_SOLVED: ("Başvurunuz çözüldü", "Your request has been solved"),
+    TicketStatus.FORWARDED: ("İlgili birime iletildi", "Sent to the responsible unit"),
+    TicketStatus.IN_PROGRESS: ("Birim tarafından inceleniyor", "Being examined by the unit"),
+    TicketStatus.INFO_REQUESTED: ("Birim tarafından inceleniyor", "Being examined by the unit"),
+    TicketStatus.RETURNED: ("Doğru birime yönlendiriliyor", "Being sent to the right unit"),
+    TicketStatus.RESOLVED: ("Birim çözüldüğünü bildirdi", "The unit reports it solved"),
+    TicketStatus.FEEDBACK: ("Görüşünüz alınıyor", "We are asking for your opinion"),
+    TicketStatus.CLOSED: ("Tamamlandı", "Completed"),
+    TicketStatus.REOPENED: ("Yeniden inceleniyor", "Being examined again"),
 }
 CHANNEL_LABELS: Labels = {
     Channel.PHONE: ("Telefon", "Phone"),

@@ -11,7 +11,7 @@ import enum
 from typing import Any
 
 from cti.domain.tickets import fields as check
-from cti.domain.tickets.errors import InvalidTicket
+from cti.domain.tickets.errors import InvalidTicket, InvalidTransition
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TicketStatus, check_transition
 from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
@@ -55,8 +55,10 @@ def moved(
         after = dataclasses.replace(after, unit=check.unit(unit) if unit else ticket.unit)
         if after.unit is None:
             raise InvalidTicket("unit", "required to forward")
-    elif wanted is TicketStatus.NEW:
-        after = dataclasses.replace(after, unit=None)  # returned: to be routed again
+        if ticket.status is TicketStatus.FORWARDED and after.unit == ticket.unit:
+            raise InvalidTransition(ticket.status.value, wanted.value)  # a re-route moves it
+    elif wanted is TicketStatus.RETURNED:
+        after = dataclasses.replace(after, unit=None)  # at 153 until routed again
     if wanted in _NEEDS_RESOLUTION and after.resolution is None:
         raise InvalidTicket("resolution", "required")
     if wanted is TicketStatus.CLOSED:
