@@ -20,9 +20,15 @@ from importlib import resources
 from typing import Any
 
 MAX_CODE = 64  # the ticket's unit column (cti.domain.tickets.fields.MAX_UNIT)
+MAX_EMAIL = 254  # the units table's e-mail columns
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-CSV_COLUMNS = ("code", "parent", "kind", "name_tr", "name_en", "email")
+CSV_COLUMNS = ("code", "parent", "kind", "name_tr", "name_en", "email", "manager_email", "active")
+# Files from before the manager's address and deactivation lack the last two: all active then.
+REQUIRED_COLUMNS = CSV_COLUMNS[:6]
+# What a clerk may type in the active column; empty means yes.
+_YES = frozenset({"", "evet", "e", "yes", "y", "true", "1", "aktif", "active"})
+_NO = frozenset({"hayır", "hayir", "h", "no", "n", "false", "0", "pasif", "inactive"})
 
 
 class UnitKind(StrEnum):
@@ -53,6 +59,8 @@ class Unit:
     parent: str | None
     kind: UnitKind
     email: str = ""  # the unit's inbox for warnings; empty until the administration fills it in
+    manager_email: str = ""  # who is warned as well when a deadline passes; empty: the parent's
+    active: bool = True  # a deactivated unit keeps its code for old tickets but takes no new ones
 
 
 @dataclass(frozen=True)
@@ -133,10 +141,25 @@ def make_unit(raw: Mapping[str, Any]) -> Unit:
     parent = str(raw.get("parent") or "").strip() or None
     if (parent is None) != (kind is UnitKind.ORGANISATION):
         raise OrganisationError(f"unit {code!r}: only an organisation has no parent")
-    email = str(raw.get("email") or "").strip()
-    if email and not _EMAIL.fullmatch(email):
-        raise OrganisationError(f"unit {code!r}: e-mail {email!r} is not an address")
-    return Unit(code, _name(raw, "name_tr", code), _name(raw, "name_en", code), parent, kind, email)
+    return Unit(code, _name(raw, "name_tr", code), _name(raw, "name_en", code), parent, kind,
+                _email(raw, "email", code), _email(raw, "manager_email", code),
+                _active(raw.get("active"), code))
+
+
+def _email(raw: Mapping[str, Any], field: str, code: str) -> str:
+    email = str(raw.get(field) or "").strip()
+    if email and (len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email)):
+        raise OrganisationError(f"unit {code!r}: {field} {email!r} is not an address")
+    return email
+
+
+def _active(value: object, code: str) -> bool:
+    if value is None or isinstance(value, bool):
+        return value is not False
+    text = str(value).strip().casefold()
+    if text in _YES or text in _NO:
+        return text in _YES
+    raise OrganisationError(f"unit {code!r}: active {value!r} is not evet/hayır (yes/no)")
 
 
 def _name(raw: Mapping[str, Any], field: str, code: str) -> str:
@@ -158,13 +181,15 @@ def units_from_csv(text: str, known: Iterable[str] = ()) -> list[Unit]:
     """The units in a CSV file, in file order; `known` are codes a parent may also name.
 
     Accepts what a spreadsheet saves: a byte-order mark, `,` or `;` (Turkish Excel) as the
-    separator, columns in any order. Any problem raises OrganisationError naming its line.
+    separator, columns in any order; manager_email and active may be missing (an older file:
+    no manager's address, every unit active). Any problem raises OrganisationError naming its
+    line.
     """
     text = text.removeprefix("\ufeff")
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise OrganisationError(f"the header lacks {', '.join(missing)}", line=1)
     units: list[Unit] = []
@@ -210,9 +235,9 @@ def units_to_csv(units: Iterable[Unit]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for unit in _parents_first(list(units)):
-        writer.writerow(
-            [unit.code, unit.parent or "", unit.kind.value, unit.name_tr, unit.name_en, unit.email]
-        )
+        writer.writerow([unit.code, unit.parent or "", unit.kind.value, unit.name_tr,
+                         unit.name_en, unit.email, unit.manager_email,
+                         "evet" if unit.active else "hayır"])
     return out.getvalue()
 
 

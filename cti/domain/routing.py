@@ -90,8 +90,27 @@ def suggest(category: str, district: str | None, location_kind: str | None = Non
 @functools.cache
 def routing() -> Routing:
     """The shipped rules, loaded and checked against the organisation on first use."""
+    return routing_for(organisation())
+
+
+def routing_for(org: Organisation) -> Routing:
+    """The shipped rules checked against `org` (the admin's, from the database): ValueError
+    if a rule's unit is missing there or sits under another organisation."""
+    return build(_rules(), org, reference())
+
+
+@functools.cache
+def _rules() -> Mapping[str, Any]:
     text = resources.files("cti.seed").joinpath("routing.json").read_text(encoding="utf-8")
-    return build(json.loads(text), organisation(), reference())
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@functools.cache
+def location_kinds() -> Mapping[str, tuple[str, str]]:
+    """The kinds of place the rules tell apart, with their (Turkish, English) names."""
+    return {kind: (names["name_tr"], names["name_en"])
+            for kind, names in _rules()["location_kinds"].items()}
 
 
 def build(data: Mapping[str, Any], org: Organisation, ref: Reference) -> Routing:

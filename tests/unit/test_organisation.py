@@ -86,7 +86,7 @@ def test_csv_round_trip_of_the_whole_seed() -> None:
     text = units_to_csv(ORG.units.values())
     again = build(units_from_csv(text), ORG.aliases)
     assert again.units == ORG.units
-    assert text.splitlines()[0] == HEADER.strip()
+    assert text.splitlines()[0] == HEADER.strip() + ",manager_email,active"
 
 
 def test_csv_from_a_turkish_spreadsheet() -> None:
@@ -110,7 +110,7 @@ def test_csv_from_a_turkish_spreadsheet() -> None:
         ("x,ilce-seyhan,office,Ad,Name,\n", "line 2: unit 'x': kind 'office'"),
         ("x,,directorate,Ad,Name,\n", "line 2: unit 'x': only an organisation"),
         ("x,ilce-seyhan,directorate,,Name,\n", "line 2: unit 'x': name_tr"),
-        ("x,ilce-seyhan,directorate,Ad,Name,nobody\n", "line 2: unit 'x': e-mail"),
+        ("x,ilce-seyhan,directorate,Ad,Name,nobody\n", "line 2: unit 'x': email 'nobody'"),
         ("x,nowhere,directorate,Ad,Name,\n", "line 2: unit 'x': parent 'nowhere'"),
         ("x,ilce-seyhan,directorate,Ad,Name,,extra\n", "line 2: more cells"),
         ("x,ilce-seyhan,directorate,Ad,Name,\n\nx,ilce-seyhan,directorate,B,N,\n",
@@ -127,3 +127,30 @@ def test_csv_errors_name_the_line(rows: str, message: str) -> None:
 def test_csv_without_the_columns_is_refused_on_line_one() -> None:
     with pytest.raises(OrganisationError, match="line 1: the header lacks kind, email"):
         units_from_csv("code,parent,name_tr,name_en\n")
+
+
+def test_csv_carries_the_managers_address_and_deactivation() -> None:
+    text = (
+        HEADER.strip() + ",manager_email,active\n"
+        "seyhan-kultur,ilce-seyhan,directorate,Kültür,Culture,k@example.org,mudur@example.org,"
+        "hayır\n"
+        "seyhan-spor,ilce-seyhan,directorate,Spor,Sports,,,\n"
+    )
+    kultur, spor = units_from_csv(text, known=ORG.units)
+    assert (kultur.manager_email, kultur.active) == ("mudur@example.org", False)
+    assert (spor.manager_email, spor.active) == ("", True)
+    assert units_from_csv(units_to_csv([kultur, spor]), known=ORG.units) == [kultur, spor]
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ("a@example.org,belki", "line 2: unit 'x': active 'belki' is not evet/hayır"),
+        ("yok,evet", "line 2: unit 'x': manager_email 'yok' is not an address"),
+    ],
+)
+def test_csv_refuses_a_bad_manager_address_or_active_flag(cells: str, message: str) -> None:
+    text = HEADER.strip() + ",manager_email,active\nx,ilce-seyhan,directorate,Ad,Name,," + cells
+    with pytest.raises(OrganisationError) as error:
+        units_from_csv(text + "\n", known=ORG.units)
+    assert str(error.value).startswith(message)
