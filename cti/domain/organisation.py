@@ -103,7 +103,7 @@ def build(units: Iterable[Unit], aliases: Mapping[str, str] | None = None) -> Or
     for unit in by_code.values():
         if unit.parent is not None and unit.parent not in by_code:
             raise OrganisationError(f"unit {unit.code!r}: parent {unit.parent!r} is not a unit")
-    looped = _find_loop(by_code)
+    looped = find_loop(by_code)
     if looped is not None:
         raise OrganisationError(f"unit {looped!r} is its own ancestor")
     aliases = dict(aliases or {})
@@ -115,7 +115,7 @@ def build(units: Iterable[Unit], aliases: Mapping[str, str] | None = None) -> Or
     return Organisation(by_code, aliases)
 
 
-def _find_loop(units: Mapping[str, Unit]) -> str | None:
+def find_loop(units: Mapping[str, Unit]) -> str | None:
     """A unit that is its own ancestor, if any; a parent outside `units` ends a chain."""
     for unit in units.values():
         seen = {unit.code}
@@ -179,6 +179,12 @@ def organisation() -> Organisation:
 
 def units_from_csv(text: str, known: Iterable[str] = ()) -> list[Unit]:
     """The units in a CSV file, in file order; `known` are codes a parent may also name.
+    See `read_csv`."""
+    return read_csv(text, known)[0]
+
+
+def read_csv(text: str, known: Iterable[str] = ()) -> tuple[list[Unit], dict[str, int]]:
+    """The units in a CSV file, in file order, and each one's line (for later checks).
 
     Accepts what a spreadsheet saves: a byte-order mark, `,` or `;` (Turkish Excel) as the
     separator, columns in any order; manager_email and active may be missing (an older file:
@@ -205,7 +211,7 @@ def units_from_csv(text: str, known: Iterable[str] = ()) -> list[Unit]:
         lines[unit.code] = line
         units.append(unit)
     _check_csv_parents(units, lines, set(known))
-    return units
+    return units, lines
 
 
 def _row_unit(row: Mapping[str | None, Any], line: int) -> Unit:
@@ -224,7 +230,7 @@ def _check_csv_parents(units: list[Unit], lines: Mapping[str, int], known: set[s
                 f"unit {unit.code!r}: parent {unit.parent!r} is neither in the file nor known",
                 lines[unit.code],
             )
-    looped = _find_loop({u.code: u for u in units})
+    looped = find_loop({u.code: u for u in units})
     if looped is not None:
         raise OrganisationError(f"unit {looped!r} is its own ancestor", lines[looped])
 
