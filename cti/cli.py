@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cti import calendar_commands
+from cti import calendar_commands, org_commands
 from cti.auth import user_commands
 from cti.config import ConfigError, Settings
 
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_commands.add_parser(commands)
     calendar_commands.add_parser(commands)
+    org_commands.add_parsers(commands)
     return parser
 
 
@@ -101,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(settings)
         if args.command == "user":
             return user_commands.run(settings, args)
+        if args.command in ("org", "leave"):
+            return org_commands.run(settings, args)
         if args.command == "demo":
             from cti.demo import run_demo
 

@@ -235,6 +235,17 @@ def _check_csv_parents(units: list[Unit], lines: Mapping[str, int], known: set[s
         raise OrganisationError(f"unit {looped!r} is its own ancestor", lines[looped])
 
 
+def csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without Excel's byte-order mark), else Windows-1254,
+    which Turkish Excel uses for "CSV (virgülle ayrılmış)"; a NUL byte means it is no CSV."""
+    if b"\0" in data:
+        raise OrganisationError("not a CSV file (binary content; save it as CSV UTF-8)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1254", errors="replace")
+
+
 def units_to_csv(units: Iterable[Unit]) -> str:
     """The units as CSV with a header, parents before children, as `units_from_csv` reads it."""
     out = io.StringIO()

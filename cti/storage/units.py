@@ -60,14 +60,6 @@ class ImportCounts:
         return dataclasses.asdict(self)
 
 
-@dataclass(frozen=True)
-class Addresses:
-    """Where a unit's reminders and warnings go; empty where nobody has filled one in."""
-
-    unit: str
-    manager: str
-
-
 class UnitStore:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], *, clock: Callable[[], float] = time.time
@@ -110,17 +102,6 @@ class UnitStore:
         async with self._sessions() as session:
             row = await session.get(UnitRow, code)
             return None if row is None else _stored(row)
-
-    async def addresses(self, code: str) -> Addresses:
-        """The unit's e-mail and its manager's; an empty one falls back to the nearest
-        ancestor's unit address (the department above a branch). UnknownUnit if no such unit."""
-        units = {s.unit.code: s.unit for s in await self.list()}
-        unit = units.get(self._aliases.get(code, code))
-        if unit is None:
-            raise UnknownUnit(code)
-        chain = _ancestors(unit, units)
-        inherited = next((u.email for u in chain if u.email), "")
-        return Addresses(unit.email or inherited, unit.manager_email or inherited)
 
     async def add(self, unit: Unit, actor: str) -> StoredUnit:
         """A new unit; UnitExists, or OrganisationError if the tree would break."""
@@ -219,15 +200,6 @@ def _counts(units: Iterable[Unit], current: Mapping[str, Unit]) -> ImportCounts:
             changed += 1
             deactivated += before.active and not unit.active
     return ImportCounts(added, changed, unchanged, deactivated)
-
-
-def _ancestors(unit: Unit, units: Mapping[str, Unit]) -> builtins.list[Unit]:
-    chain: builtins.list[Unit] = []
-    parent = unit.parent
-    while parent is not None and parent in units and len(chain) < len(units):
-        chain.append(units[parent])
-        parent = units[parent].parent
-    return chain
 
 
 def _unit(row: UnitRow) -> Unit:

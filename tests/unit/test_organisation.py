@@ -8,6 +8,7 @@ from cti.domain.organisation import (
     UnitKind,
     UnknownUnit,
     build,
+    csv_text,
     organisation,
     units_from_csv,
     units_to_csv,
@@ -154,3 +155,12 @@ def test_csv_refuses_a_bad_manager_address_or_active_flag(cells: str, message: s
     with pytest.raises(OrganisationError) as error:
         units_from_csv(text + "\n", known=ORG.units)
     assert str(error.value).startswith(message)
+
+
+def test_a_file_from_turkish_excel_is_read_in_either_encoding() -> None:
+    text = HEADER + "seyhan-kultur,ilce-seyhan,directorate,Kültür İşleri,Culture,\n"
+    for data in (text.encode("utf-8"), "\ufeff".encode() + text.encode(), text.encode("cp1254")):
+        [found] = units_from_csv(csv_text(data), known=ORG.units)
+        assert found.name_tr == "Kültür İşleri"
+    with pytest.raises(OrganisationError, match="not a CSV file"):
+        csv_text(b"PK\x03\x04\x00\x00")

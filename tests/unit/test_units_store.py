@@ -185,17 +185,3 @@ async def test_a_change_made_by_another_process_is_seen(db: Db) -> None:
     assert (await db.units.organisation()).unit("seyhan-kultur") == KULTUR
     suggestion = (await db.units.routing()).suggest("kaldirim-onarimi", "seyhan")
     assert suggestion.unit is not None and suggestion.unit.code == "seyhan-fen-isleri"
-
-
-async def test_warnings_go_to_the_nearest_address_when_a_unit_has_none(db: Db) -> None:
-    fen = (await db.units.organisation()).unit("abb-fen-isleri")
-    await db.units.update(dataclasses.replace(fen, email="fen@adana.example"), "admin")
-    asfalt = await db.units.addresses("abb-asfalt")
-    assert (asfalt.unit, asfalt.manager) == ("fen@adana.example", "fen@adana.example")
-    kultur = dataclasses.replace(KULTUR, manager_email="mudur@seyhan.example.org")
-    await db.units.add(kultur, "admin")
-    found = await db.units.addresses("seyhan-kultur")
-    assert (found.unit, found.manager) == ("kultur@seyhan.example.org", "mudur@seyhan.example.org")
-    assert (await db.units.addresses("buyuksehir-yol-kaldirim")).unit == "fen@adana.example"
-    with pytest.raises(UnknownUnit):
-        await db.units.addresses("nowhere")
