@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from cti.domain import notices
+from cti.domain.notices import CitizenNotices
 from cti.domain.numbers import normalize_number
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +56,11 @@ class Settings:
     # The console is served over HTTPS (directly or behind a proxy): the session cookie is
     # marked Secure and a browser's Origin must be https://.
     secure_cookies: bool = False
+    # How often late tickets are looked for and climb the escalation ladder, seconds.
+    escalation_interval: float = 60.0
+    # Which channels' citizens get an SMS when their request is forwarded and when it is
+    # resolved (`phone=forwarded+resolved,whatsapp=all,x=none`; "" turns them all off).
+    citizen_sms: CitizenNotices = field(default_factory=lambda: notices.DEFAULT)
 
     @property
     def database(self) -> str:
@@ -109,6 +116,11 @@ def _convert(name: str, raw: str) -> object:
         return _numbers(name, raw)
     if name == "wrapup":
         return _durations(name, raw)
+    if name == "citizen_sms":
+        try:
+            return notices.parse(raw)
+        except ValueError as error:
+            raise ConfigError(f"CTI_CITIZEN_SMS: {error}") from None
     if kind == "bool":
         return _flag(name, raw)
     return raw

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from cti.domain.roles import Role
+from cti.domain.routing import suggest
 from cti.domain.tickets.ticket import TicketDraft
 from cti.simulate.traffic import Traffic
 from cti.storage.tickets import TicketStore
@@ -16,6 +17,14 @@ DEMO_PASSWORD = "alo153-demo"
 SUPERVISOR = ("supervizor", "Süpervizör Demo", frozenset({Role.SUPERVISOR}), None)
 ADMIN = ("yonetici", "Yönetici Demo", frozenset({Role.ADMIN}), None)
 FEEDBACK = ("geri1010", "Geri Bildirim 1010", frozenset({Role.FEEDBACK_OPERATOR}), "1010")
+FIELD = ("saha1", "Saha Ekibi Demo", frozenset({Role.FIELD_STAFF}), None)
+# Unit staff, each with the unit whose inbox they work: (username, full name, unit code)
+UNIT_STAFF = (
+    ("birim.seyhan", "Seyhan Fen İşleri Demo", "seyhan-fen-isleri"),
+    ("birim.aski", "ASKİ Arıza Demo", "aski-ariza"),
+    ("birim.cukurova", "Çukurova Temizlik Demo", "cukurova-temizlik-isleri"),
+)
+DEMO_DISTRICTS = ("seyhan", "cukurova", "yuregir", "saricam")
 # (category, description) of the earlier requests some demo citizens made
 REQUESTS = (
     ("su-arizasi", "Sokakta su borusu patladı, su akıyor."),
@@ -35,11 +44,15 @@ async def seed_people(users: UserStore, extensions: list[str]) -> list[str]:
     """Users for every simulated operator and a supervisor, admin and feedback operator;
     existing ones are kept. Returns the usernames."""
     people = [(operator_username(e), f"Operatör {e}", frozenset({Role.OPERATOR}), e)
-              for e in extensions] + [SUPERVISOR, ADMIN, FEEDBACK]
+              for e in extensions] + [SUPERVISOR, ADMIN, FEEDBACK, FIELD]
     for username, name, roles, extension in people:
         if await users.get_by_username(username) is None:
             await users.add(username, name, DEMO_PASSWORD, roles, extension=extension)
-    return [p[0] for p in people]
+    for username, name, unit in UNIT_STAFF:
+        if await users.get_by_username(username) is None:
+            await users.add(username, name, DEMO_PASSWORD, frozenset({Role.UNIT_STAFF}),
+                            unit=unit)
+    return [p[0] for p in people] + [u[0] for u in UNIT_STAFF]
 
 
 async def seed_history(tickets: TicketStore, traffic: Traffic, *, share: float = 0.4) -> int:
@@ -53,10 +66,12 @@ async def seed_history(tickets: TicketStore, traffic: Traffic, *, share: float =
             continue
         for _ in range(pick.randint(1, 3)):
             category, text = pick.choice(REQUESTS)
+            district = pick.choice(DEMO_DISTRICTS)
             ticket = await tickets.create(TicketDraft(
                 description=text, category=category, citizen_phone=citizen.number,
-                citizen_name=citizen.name), "demo")
+                citizen_name=citizen.name, district=district), "demo")
             if pick.random() < 0.5:
-                await tickets.forward(ticket.number, "buyuksehir-demo", None, "demo")
+                unit = suggest(category, district, "neighbourhood_street").unit.code
+                await tickets.forward(ticket.number, unit, None, "demo", suggested=unit)
             made += 1
     return made

@@ -8,6 +8,7 @@ is read (a read first would pin a snapshot that a concurrent commit makes stale)
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,15 +18,21 @@ from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cti.domain.deadlines import DeadlineRules, Due, deadline_rules
+from cti.domain.notices import DEFAULT as DEFAULT_NOTICES
+from cti.domain.notices import CitizenNotices, Moment
 from cti.domain.tickets import fields as check
 from cti.domain.tickets.attachments import Attachment, accepted_type, clean_filename
-from cti.domain.tickets.errors import TicketNotFound
-from cti.domain.tickets.lifecycle import Diff, created, moved, opened, patched
+from cti.domain.tickets.errors import InvalidTransition, TicketNotFound
+from cti.domain.tickets.lifecycle import Diff, created, diff_of, moved, opened, patched
 from cti.domain.tickets.numbering import format_number, year_of
 from cti.domain.tickets.records import HistoryItem, LinkedCall, TicketDetail, TicketEvent
 from cti.domain.tickets.status import NOT_OPEN, TicketStatus
 from cti.domain.tickets.ticket import UNSET, Ticket, TicketDraft, TicketPatch
+from cti.domain.tickets.unit_clock import STARTS_CLOCK, acknowledged, clocked
+from cti.notify.outbox import enqueue
 from cti.storage.attachment_files import AttachmentFiles
+from cti.storage.leave_days import business_calendar
 from cti.storage.keyset import encode_cursor
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.models import TicketAttachmentRow, TicketCallRow, TicketCounterRow, TicketEventRow
@@ -53,10 +60,14 @@ class TicketStore:
         *,
         attachments_dir: Path,
         clock: Callable[[], float] = time.time,
+        rules: DeadlineRules | None = None,
+        notices: CitizenNotices = DEFAULT_NOTICES,
     ) -> None:
         self._sessions = sessions
         self._files = AttachmentFiles(attachments_dir)
         self._clock = clock
+        self._rules = rules or deadline_rules()
+        self._notices = notices
 
     async def create(self, draft: TicketDraft, actor: str, call_id: str | None = None) -> Ticket:
         """A new ticket, numbered in its year; bound to `call_id` (a Linkedid) when given."""
@@ -111,9 +122,11 @@ class TicketStore:
         phone: str | None = None,
         number: str | None = None,
         status: TicketStatus | None = None,
+        statuses: tuple[TicketStatus, ...] | None = None,
         category: str | None = None,
         district: str | None = None,
         unit: str | None = None,
+        overdue: bool | None = None,
         since: float | None = None,
         until: float | None = None,
         limit: int = 50,
@@ -126,8 +139,9 @@ class TicketStore:
         if not 1 <= limit <= MAX_PAGE:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
         query = TicketQuery(
-            phone=phone, number=number, status=status, category=category, district=district,
-            unit=unit, since=since, until=until, after=after,
+            phone=phone, number=number, status=status, statuses=statuses, category=category,
+            district=district, unit=unit, overdue=overdue, now=self._clock(), since=since,
+            until=until, after=after,
         )
         statement = (
             select(TicketRow)
@@ -151,7 +165,7 @@ class TicketStore:
             if diff:
                 session.add(event_row(row.id, now, actor, "updated", diff))
             if patch.status is not UNSET and patch.status is not ticket.status:
-                ticket, diff = moved(ticket, patch.status, now=now)
+                ticket, diff = await self._step(session, row.id, ticket, patch.status, now)
                 session.add(event_row(row.id, now, actor, "status", _noted(diff, patch.note)))
             write(row, ticket)
         return ticket
@@ -166,9 +180,61 @@ class TicketStore:
         statuses = [TicketStatus.FIRST_CONTACT_SOLVED, TicketStatus.CLOSED]
         return await self._move(number, actor, statuses, resolution=resolution)
 
-    async def forward(self, number: str, unit: str, note: str | None, actor: str) -> Ticket:
-        """Send the ticket to a unit (a free code until routing names the units)."""
-        return await self._move(number, actor, [TicketStatus.FORWARDED], unit=unit, note=note)
+    async def forward(
+        self, number: str, unit: str, note: str | None, actor: str, suggested: str | None = None
+    ) -> Ticket:
+        """Send the ticket to a unit, or re-route it to another one; the unit's deadlines start.
+
+        `suggested` is the unit routing proposed: the trail keeps it beside the one chosen, so
+        an operator's override is visible.
+        """
+        extra: Diff = {}
+        if suggested is not None:
+            extra["suggested"] = [None, check.unit(suggested)]
+            if suggested != unit:
+                extra["overridden"] = [None, True]
+        return await self._move(number, actor, [TicketStatus.FORWARDED], unit=unit, note=note,
+                                extra=extra)
+
+    async def acknowledge(self, number: str, actor: str) -> Ticket:
+        """The unit has seen the request and is on it (forwarded or reopened → in_progress)."""
+        return await self._move(number, actor, [TicketStatus.IN_PROGRESS])
+
+    async def request_info(self, number: str, question: str, actor: str) -> Ticket:
+        """The unit asks the call centre for more information; the ladder waits meanwhile."""
+        question = _required_note("question", question)
+        return await self._move(number, actor, [TicketStatus.INFO_REQUESTED], note=question)
+
+    async def answer_info(self, number: str, answer: str, actor: str) -> Ticket:
+        """The call centre answers the unit's question: back to the unit (in_progress)."""
+        answer = _required_note("answer", answer)
+        ticket = await self.get(number)
+        if ticket is not None and ticket.status is not TicketStatus.INFO_REQUESTED:
+            raise InvalidTransition(ticket.status.value, "in_progress")  # nothing was asked
+        return await self._move(number, actor, [TicketStatus.IN_PROGRESS], note=answer)
+
+    async def unit_answer(self, number: str, text: str, actor: str) -> Ticket:
+        """The unit's written answer on the request, kept in the trail; it counts as seen."""
+        text = _required_note("answer", text)
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            row = await _locked(session, number)
+            ticket = to_ticket(row)
+            if ticket.status not in _ANSWERABLE:
+                raise InvalidTransition(ticket.status.value, "answered")
+            after = acknowledged(ticket, now)
+            session.add(event_row(row.id, now, actor, "answer", {"answer": [None, text]}))
+            write(row, dataclasses.replace(after, updated_at=now))
+        return after
+
+    async def resolve(self, number: str, resolution: str, actor: str) -> Ticket:
+        """The unit reports the request solved, saying what it did."""
+        return await self._move(number, actor, [TicketStatus.RESOLVED], resolution=resolution)
+
+    async def return_to_call_centre(self, number: str, reason: str, actor: str) -> Ticket:
+        """"Not ours": back to 153 with the reason, to be routed again, never dropped."""
+        reason = _required_note("reason", reason)
+        return await self._move(number, actor, [TicketStatus.RETURNED], note=reason)
 
     async def link_call(self, number: str, call_id: str, actor: str) -> bool:
         """Bind a call to the ticket; False if it already was (nothing is written then)."""
@@ -256,6 +322,7 @@ class TicketStore:
     async def _move(
         self, number: str, actor: str, statuses: list[TicketStatus], *,
         note: str | None = None, unit: str | None = None, resolution: str | None = None,
+        extra: Diff | None = None,
     ) -> Ticket:
         note = check.text("note", note, limit=check.MAX_NOTE)
         now = self._clock()
@@ -263,11 +330,43 @@ class TicketStore:
             row = await _locked(session, number)
             ticket = to_ticket(row)
             for status in statuses:  # each step its own audit entry, the note on the first
-                ticket, diff = moved(ticket, status, now=now, unit=unit, resolution=resolution)
+                ticket, diff = await self._step(session, row.id, ticket, status, now, unit=unit,
+                                                resolution=resolution)
+                diff = {**diff, **(extra or {})}
                 session.add(event_row(row.id, now, actor, "status", _noted(diff, note)))
-                note = unit = resolution = None
+                note = unit = resolution = extra = None
             write(row, ticket)
         return ticket
+
+    async def _step(
+        self, session: AsyncSession, ticket_id: int, ticket: Ticket, status: TicketStatus,
+        now: float, *, unit: str | None = None, resolution: str | None = None,
+    ) -> tuple[Ticket, Diff]:
+        """One move along the lifecycle with its unit clock and the citizen's SMS."""
+        previous = ticket.status
+        moved_to, diff = moved(ticket, status, now=now, unit=unit, resolution=resolution)
+        due = await self._due(session, moved_to, now) if status in STARTS_CLOCK else None
+        after = clocked(moved_to, now=now, due=due)
+        self._tell_citizen(session, ticket_id, after, previous, now)
+        return after, {**diff, **diff_of(moved_to, after)}
+
+    async def _due(self, session: AsyncSession, ticket: Ticket, now: float) -> Due:
+        calendar = await business_calendar(session)
+        return self._rules.due(calendar, ticket.category, ticket.priority, now)
+
+    def _tell_citizen(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
+                      previous: TicketStatus, now: float) -> None:
+        """The citizen's SMS, in this transaction: on the first forward and on resolving."""
+        if ticket.status is TicketStatus.FORWARDED and previous is TicketStatus.NEW:
+            moment = Moment.FORWARDED
+        elif ticket.status is TicketStatus.RESOLVED:
+            moment = Moment.RESOLVED
+        else:
+            return
+        text = self._notices.sms_for(ticket, moment)
+        if text is not None and ticket.citizen_phone is not None:
+            enqueue(session, channel="sms", purpose=f"citizen_{moment.value}",
+                    recipient=ticket.citizen_phone, body=text, now=now, ticket_id=ticket_id)
 
 
 _OPEN_FIRST = case((TicketRow.status.in_(sorted(s.value for s in NOT_OPEN)), 1), else_=0)
@@ -285,6 +384,15 @@ def history_statement(phone: str, limit: int) -> Select[Any]:
     return _HISTORY.where(TicketRow.citizen_phone == stored_phone(phone)).limit(
         max(1, min(limit, HISTORY_MAX))
     )
+
+
+# Where a unit's written answer may go: the ticket is with that unit.
+_ANSWERABLE = frozenset({TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
+                         TicketStatus.INFO_REQUESTED, TicketStatus.REOPENED})
+
+
+def _required_note(field: str, value: str) -> str:
+    return check.required_text(field, value, limit=check.MAX_NOTE)
 
 
 def _noted(diff: Diff, note: str | None) -> Diff:

@@ -213,6 +213,17 @@ _TICKET: dict[str, Schema] = {
     **moment("created_at", "opened"),
     **moment("updated_at", "last changed"),
     **moment("closed_at", "closed", optional=True),
+    **moment("forwarded_at", "last sent to its unit", optional=True),
+    **moment("acknowledged_at", "the unit's first sign of life since then", optional=True),
+    **moment("ack_due_at", "the unit must have acknowledged it by", optional=True),
+    **moment("resolve_due_at", "the unit must have resolved it by", optional=True),
+    **moment("resolved_at", "the unit reported it resolved", optional=True),
+    **moment("escalated_at", "the escalation ladder's last rung", optional=True),
+    "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3,
+                         "description": "0 none, 1 reminder, 2 warning, 3 field revisit"},
+    "overdue": {"type": "boolean", "description": "with a unit and past a deadline now"},
+    "citizen_status": closed({"tr": STRING, "en": STRING},
+                             "The status in the words the citizen is told."),
 }
 
 
@@ -248,7 +259,8 @@ SCHEMAS: dict[str, Schema] = {
             **moment("at", "when"),
             "actor": {"type": "string", "description": "a username, or system"},
             "action": {"type": "string", "examples": ["created", "updated", "status",
-                                                      "linked_call", "attachment_added"]},
+                                                      "linked_call", "attachment_added",
+                                                      "answer", "escalated", "field_report"]},
             "changes": {
                 "type": "object",
                 "description": "{field: [old, new]}",

@@ -5,9 +5,17 @@ was stored: escaping it is the page's job, and JSON is no HTML."""
 from __future__ import annotations
 
 import functools
+import time
 
 from cti.domain.tickets.attachments import Attachment
-from cti.domain.tickets.labels import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS, Labels
+from cti.domain.escalation import UnitClock, missed
+from cti.domain.tickets.labels import (
+    CHANNEL_LABELS,
+    CITIZEN_STATUS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    Labels,
+)
 from cti.domain.tickets.records import LinkedCall, TicketDetail, TicketEvent
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TRANSITIONS, TicketStatus
@@ -15,7 +23,8 @@ from cti.domain.tickets.ticket import Ticket
 from cti.storage.ticket_search import TicketPage
 from cti.web.call_json import Json, iso
 
-TICKET_TIMES = ("created_at", "updated_at", "closed_at")
+TICKET_TIMES = ("created_at", "updated_at", "closed_at", "forwarded_at", "acknowledged_at",
+                "ack_due_at", "resolve_due_at", "resolved_at", "escalated_at")
 
 
 def ticket_json(ticket: Ticket) -> Json:
@@ -38,12 +47,21 @@ def ticket_json(ticket: Ticket) -> Json:
         "unit": ticket.unit,
         "resolution": ticket.resolution,
         "created_by": ticket.created_by,
+        "escalation_level": ticket.escalation_level,
+        # Judged by the wall clock at the answer, like a page would judge the due dates.
+        "overdue": missed(_unit_clock(ticket), time.time()) is not None,
+        "citizen_status": dict(zip(("tr", "en"), CITIZEN_STATUS[ticket.status], strict=True)),
     }
     for name in TICKET_TIMES:
         at = getattr(ticket, name)
         body[name] = at
         body[f"{name}_iso"] = iso(at)
     return body
+
+
+def _unit_clock(ticket: Ticket) -> UnitClock:
+    return UnitClock(ticket.status, ticket.acknowledged_at, ticket.ack_due_at,
+                     ticket.resolve_due_at, ticket.escalation_level, ticket.escalated_at)
 
 
 def page_json(page: TicketPage) -> Json:

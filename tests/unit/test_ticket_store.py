@@ -179,8 +179,12 @@ class TicketStoreBehaviour:
         forwarded = await store.forward(ticket.number, "aski-ariza", "Acil bakılsın", "op1")
         assert (forwarded.status, forwarded.unit) == (TicketStatus.FORWARDED, "aski-ariza")
         event = (await store.events(ticket.number))[-1]
+        # New Year's Day is off: a burst pipe's 2 working hours run on 2 January, 08:30-10:30.
+        assert forwarded.ack_due_at == 1_767_339_000.0  # 2026-01-02T10:30+03:00
         assert event.changes == {"status": ["new", "forwarded"], "unit": [None, "aski-ariza"],
-                                 "note": [None, "Acil bakılsın"]}
+                                 "note": [None, "Acil bakılsın"],
+                                 "ack_due_at": [None, forwarded.ack_due_at],
+                                 "resolve_due_at": [None, forwarded.resolve_due_at]}
         returned = await store.transition(ticket.number, TicketStatus.RETURNED, "aski1",
                                           "bizim değil")
         assert (returned.status, returned.unit) == (TicketStatus.RETURNED, None)

@@ -19,6 +19,10 @@ from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
 Diff = dict[str, list[Any]]
 # A ticket takes these statuses only with a resolution: what was done.
 _NEEDS_RESOLUTION = frozenset({TicketStatus.FIRST_CONTACT_SOLVED, TicketStatus.RESOLVED})
+# Timestamps that follow from the move itself (its event's `at` says when): the trail leaves
+# them out. Deadlines and the ladder's rung stay in it: who set which deadline matters.
+_BOOKKEEPING = frozenset({"updated_at", "forwarded_at", "acknowledged_at", "resolved_at",
+                          "escalated_at"})
 
 
 def patched(ticket: Ticket, patch: TicketPatch, *, now: float) -> tuple[Ticket, Diff]:
@@ -93,17 +97,17 @@ def opened(draft: TicketDraft, *, number: str, now: float, actor: str) -> Ticket
 
 
 def diff_of(before: Ticket, after: Ticket) -> Diff:
-    """Every field that differs, `updated_at` aside."""
+    """Every field that differs, bookkeeping timestamps aside."""
     return {
         f.name: [_plain(getattr(before, f.name)), _plain(getattr(after, f.name))]
         for f in dataclasses.fields(Ticket)
-        if f.name != "updated_at" and getattr(before, f.name) != getattr(after, f.name)
+        if f.name not in _BOOKKEEPING and getattr(before, f.name) != getattr(after, f.name)
     }
 
 
 def created(ticket: Ticket) -> Diff:
     """The audit trail's first entry: every field the new ticket has, from nothing."""
-    skip = {"number", "created_at", "updated_at"}
+    skip = {"number", "created_at", "updated_at", "escalation_level"}
     return {
         f.name: [None, _plain(getattr(ticket, f.name))]
         for f in dataclasses.fields(Ticket)

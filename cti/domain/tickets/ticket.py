@@ -46,6 +46,14 @@ class Ticket:
     resolution: str | None = None
     created_by: str | None = None
     closed_at: float | None = None
+    # The unit's clock (`unit_clock`): deadlines of the current forward, and the ladder's rung.
+    forwarded_at: float | None = None
+    acknowledged_at: float | None = None
+    ack_due_at: float | None = None
+    resolve_due_at: float | None = None
+    resolved_at: float | None = None
+    escalation_level: int = 0
+    escalated_at: float | None = None
 
     @property
     def is_open(self) -> bool:
