@@ -82,6 +82,8 @@ _LIST: Schema = {
         _query("category", "a category code (GET /api/reference)", _SLUG),
         _query("district", "a district code (GET /api/reference)", _SLUG),
         _query("unit", "the unit it was forwarded to", _UNIT),
+        _query("overdue", "true: with a unit and past its acknowledge or resolve deadline now",
+               {"type": "string", "enum": ["true", "false"]}),
         _query("since", "opened at or after; ISO 8601 with a timezone, or epoch seconds", _TIME),
         _query("until", "opened before; ISO 8601 with a timezone, or epoch seconds", _TIME),
         _query("limit", "tickets per page",

@@ -85,3 +85,10 @@ def parse_time(raw: str) -> float:
     if moment.tzinfo is None:
         raise ValueError("a time without a timezone is ambiguous")
     return moment.timestamp()
+
+
+def parse_flag(raw: str) -> bool:
+    """`true` or `false`, as a query string says them; ValueError for anything else."""
+    if raw not in ("true", "false"):
+        raise ValueError(raw)
+    return raw == "true"

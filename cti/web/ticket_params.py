@@ -21,12 +21,20 @@ from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft, TicketPatch
 from cti.storage.ticket_search import MAX_PAGE
 from cti.web.errors import ApiError, invalid_parameter
-from cti.web.query_params import CURSOR, matching, one, page_limit, parse_time, reject_unknown
+from cti.web.query_params import (
+    CURSOR,
+    matching,
+    one,
+    page_limit,
+    parse_flag,
+    parse_time,
+    reject_unknown,
+)
 
 DEFAULT_LIMIT = 50
 QUERY_PARAMETERS = frozenset(
-    {"phone", "number", "status", "category", "district", "unit", "since", "until", "limit",
-     "cursor"}
+    {"phone", "number", "status", "category", "district", "unit", "overdue", "since", "until",
+     "limit", "cursor"}
 )
 _PHONE = re.compile(r"(?=.*[0-9])[0-9+() .\-]{1,32}")  # any written form, with digits
 _UNIT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
@@ -61,6 +69,7 @@ class TicketFilters:
     category: str | None = None
     district: str | None = None
     unit: str | None = None
+    overdue: bool | None = None
     since: float | None = None
     until: float | None = None
     limit: int = DEFAULT_LIMIT
@@ -90,6 +99,7 @@ def parse_filters(query: MultiMapping[str]) -> TicketFilters:
         category=one(query, "category", _known(reference().categories)),
         district=one(query, "district", _known(reference().districts)),
         unit=one(query, "unit", matching(_UNIT)),
+        overdue=one(query, "overdue", parse_flag),
         since=one(query, "since", parse_time),
         until=one(query, "until", parse_time),
         limit=limit,
