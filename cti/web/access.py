@@ -54,6 +54,15 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{_TICKET}/forward"): frozenset({OPERATOR, SUPERVISOR}),
     ("POST", f"{_TICKET}/calls"): frozenset({OPERATOR, FEEDBACK, SUPERVISOR}),
     ("POST", f"{_TICKET}/attachments"): frozenset({OPERATOR, FEEDBACK, SUPERVISOR, UNIT}),
+    # The unit inbox: a unit's staff (their unit's tickets only) and supervisors act on what
+    # waits at a unit; the call centre answers a unit's question.
+    ("GET", "/api/inbox"): frozenset({UNIT, SUPERVISOR, ADMIN}),
+    ("POST", f"{_TICKET}/acknowledge"): frozenset({UNIT, SUPERVISOR}),
+    ("POST", f"{_TICKET}/request-info"): frozenset({UNIT, SUPERVISOR}),
+    ("POST", f"{_TICKET}/answer"): frozenset({UNIT, SUPERVISOR}),
+    ("POST", f"{_TICKET}/resolve"): frozenset({UNIT, SUPERVISOR}),
+    ("POST", f"{_TICKET}/return"): frozenset({UNIT, SUPERVISOR}),
+    ("POST", f"{_TICKET}/answer-info"): frozenset({OPERATOR, SUPERVISOR}),
     # The operator console: their own queue membership, screen pops and wrap-up.
     ("GET", "/api/console/ws"): _CONSOLE,
     ("GET", "/api/console/state"): _CONSOLE,

@@ -6,6 +6,8 @@ from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
 from cti.storage.call_notes import CallNotebook
+from cti.storage.leave_days import LeaveDays
+from cti.storage.units import UnitStore
 from cti.web.auth import People, authentication, security_headers
 from cti.web.middlewares import Middleware, errors_as_json, request_log
 from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
@@ -13,13 +15,18 @@ from cti.web.routes.audit import routes as audit_routes
 from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
+from cti.web.routes.inbox import routes as inbox_routes
 from cti.web.routes.openapi import routes as openapi_routes
 from cti.web.routes.pages import routes as page_routes
 from cti.web.routes.queues import routes as queue_routes
 from cti.web.routes.session import routes as session_routes
 from cti.web.routes.tickets import routes as ticket_routes
+from cti.web.routes.leave_days import routes as leave_day_routes
+from cti.web.routes.organisation import routes as organisation_routes
 from cti.web.routes.users import routes as user_routes
 from cti.web.state import (
+    LEAVE_DAYS,
+    UNITS,
     ACCESS_AUDIT,
     CALL_NOTES,
     CALLS,
@@ -44,6 +51,8 @@ def create_app(
     call_notes: CallNotebook | None = None,
     tickets: Tickets | None = None,
     access_audit: ReadAudit | None = None,
+    units: UnitStore | None = None,
+    leave_days: LeaveDays | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -54,9 +63,13 @@ def create_app(
     says otherwise, checks every request against `cti.web.access.POLICY`.
     With `tickets` (and the `access_audit` that records who read them) it serves the
     tickets and the reference data.
+    With `units` and `leave_days` (which need `access_audit`: changes are written there) it
+    serves the organisation, the routing suggestion and the leave days.
     """
     if (tickets is None) != (access_audit is None):
         raise ValueError("tickets and access_audit come together: every read is audited")
+    if (units is not None or leave_days is not None) and access_audit is None:
+        raise ValueError("units and leave_days need access_audit: every change is audited")
     if people is not None and auth is None:
         auth = authentication(people)
     middlewares = [request_log, errors_as_json, *([auth] if auth else [])]
@@ -80,5 +93,18 @@ def create_app(
         app[TICKETS] = tickets
         app[ACCESS_AUDIT] = access_audit
         app.router.add_routes(ticket_routes)
+        app.router.add_routes(inbox_routes)
         app.router.add_routes(audit_routes)
+    _organisation(app, units, leave_days)
     return app
+
+
+def _organisation(app: web.Application, units: UnitStore | None,
+                  leave_days: LeaveDays | None) -> None:
+    """The units, the routing suggestion and the leave days, each with its store."""
+    if units is not None:
+        app[UNITS] = units
+        app.router.add_routes(organisation_routes)
+    if leave_days is not None:
+        app[LEAVE_DAYS] = leave_days
+        app.router.add_routes(leave_day_routes)

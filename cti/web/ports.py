@@ -69,9 +69,11 @@ class Tickets(Protocol):
         phone: str | None = None,
         number: str | None = None,
         status: TicketStatus | None = None,
+        statuses: tuple[TicketStatus, ...] | None = None,
         category: str | None = None,
         district: str | None = None,
         unit: str | None = None,
+        overdue: bool | None = None,
         since: float | None = None,
         until: float | None = None,
         limit: int = 50,
@@ -83,6 +85,19 @@ class Tickets(Protocol):
     async def solve_first_contact(self, number: str, resolution: str, actor: str) -> Ticket: ...
 
     async def forward(self, number: str, unit: str, note: str | None, actor: str) -> Ticket: ...
+
+    # The unit inbox (`cti.web.routes.inbox`): a unit's steps, and 153's answer to its question.
+    async def acknowledge(self, number: str, actor: str) -> Ticket: ...
+
+    async def request_info(self, number: str, question: str, actor: str) -> Ticket: ...
+
+    async def answer_info(self, number: str, answer: str, actor: str) -> Ticket: ...
+
+    async def unit_answer(self, number: str, text: str, actor: str) -> Ticket: ...
+
+    async def resolve(self, number: str, resolution: str, actor: str) -> Ticket: ...
+
+    async def return_to_call_centre(self, number: str, reason: str, actor: str) -> Ticket: ...
 
     async def link_call(self, number: str, call_id: str, actor: str) -> bool: ...
 

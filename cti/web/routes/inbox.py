@@ -1,0 +1,147 @@
+"""`/api/inbox` and a unit's answers to a forwarded ticket; 153's answer to a unit's question.
+
+A unit's staff see the tickets waiting for their unit (`AT_UNIT`) and act on them: acknowledge,
+ask 153 for information, write an answer into the trail, report it resolved (photos go first
+through `POST /api/tickets/{number}/attachments`), or return it as not theirs, which sends it
+back to 153 for routing, never into a void. Unit staff reach only their unit's tickets (another
+unit's is a 404, as in `routes.tickets`); supervisors reach every unit's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from cti.domain.tickets import fields as check
+from cti.domain.tickets.status import AT_UNIT, TicketStatus
+from cti.domain.tickets.ticket import Ticket
+from cti.storage.ticket_search import MAX_PAGE
+from cti.web.identity import actor_of, principal_of
+from cti.web.json_body import read_object, text_field
+from cti.web.query_params import CURSOR, matching, one, page_limit, reject_unknown
+from cti.web.responses import json_ok
+from cti.web.routes.tickets import _detail, _unit_scope, _visible
+from cti.web.state import TICKETS
+from cti.web.ticket_errors import translating
+from cti.web.ticket_json import page_json
+from cti.web.ticket_params import DEFAULT_LIMIT
+
+routes = web.RouteTableDef()
+INBOX_PARAMETERS = frozenset({"status", "overdue", "unit", "limit", "cursor"})
+_UNIT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+# Shown in this order; the store pages each filter newest first.
+INBOX_STATUSES = tuple(s for s in TicketStatus if s in AT_UNIT)
+
+Action = Callable[[str, str, str], Awaitable[Ticket]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InboxQuery:
+    statuses: tuple[TicketStatus, ...] = INBOX_STATUSES
+    overdue: bool | None = None
+    unit: str | None = None
+    limit: int = DEFAULT_LIMIT
+    after: str | None = None
+
+
+def parse_inbox(query: MultiMapping[str]) -> InboxQuery:
+    """`GET /api/inbox`'s filters; 400 naming an unknown, repeated or bad parameter."""
+    reject_unknown(query, INBOX_PARAMETERS)
+    status = one(query, "status", _waiting_status)
+    return InboxQuery(
+        statuses=INBOX_STATUSES if status is None else (status,),
+        overdue=one(query, "overdue", _flag),
+        unit=one(query, "unit", matching(_UNIT)),
+        limit=page_limit(query, default=DEFAULT_LIMIT, maximum=MAX_PAGE),
+        after=one(query, "cursor", matching(CURSOR)),
+    )
+
+
+def _flag(raw: str) -> bool:
+    if raw not in ("true", "false"):
+        raise ValueError("true or false")
+    return raw == "true"
+
+
+def _waiting_status(raw: str) -> TicketStatus:
+    status = TicketStatus(raw)
+    if status not in AT_UNIT:
+        raise ValueError("not a status a unit's inbox holds")
+    return status
+
+
+@routes.get("/api/inbox")
+@translating
+async def list_inbox(request: web.Request) -> web.Response:
+    query = parse_inbox(request.query)
+    page = await request.app[TICKETS].search(
+        statuses=query.statuses, overdue=query.overdue, unit=_inbox_unit(request, query),
+        limit=query.limit, after=query.after,
+    )
+    return json_ok(page_json(page))
+
+
+def _inbox_unit(request: web.Request, query: InboxQuery) -> str | None:
+    """Unit staff: their own unit, whatever they ask. Others: the unit asked for, else their
+    own unit if they have one, else every unit (a supervisor chasing all of them)."""
+    scope = _unit_scope(request)
+    if scope is not None:
+        return scope
+    principal = principal_of(request)
+    return query.unit or (principal.unit if principal else None)
+
+
+@routes.post("/api/tickets/{number}/acknowledge")
+@translating
+async def acknowledge(request: web.Request) -> web.Response:
+    number = await _visible(request)
+    if request.can_read_body:  # no body is needed; one sent must still be a clean object
+        await read_object(request, frozenset())
+    await request.app[TICKETS].acknowledge(number, actor_of(request))
+    return await _detail(request, number)
+
+
+@routes.post("/api/tickets/{number}/request-info")
+@translating
+async def request_info(request: web.Request) -> web.Response:
+    return await _with_text(request, "question", check.MAX_NOTE,
+                            request.app[TICKETS].request_info)
+
+
+@routes.post("/api/tickets/{number}/answer")
+@translating
+async def unit_answer(request: web.Request) -> web.Response:
+    return await _with_text(request, "text", check.MAX_NOTE, request.app[TICKETS].unit_answer)
+
+
+@routes.post("/api/tickets/{number}/resolve")
+@translating
+async def resolve(request: web.Request) -> web.Response:
+    return await _with_text(request, "resolution", check.MAX_RESOLUTION,
+                            request.app[TICKETS].resolve)
+
+
+@routes.post("/api/tickets/{number}/return")
+@translating
+async def return_to_call_centre(request: web.Request) -> web.Response:
+    return await _with_text(request, "reason", check.MAX_NOTE,
+                            request.app[TICKETS].return_to_call_centre)
+
+
+@routes.post("/api/tickets/{number}/answer-info")
+@translating
+async def answer_info(request: web.Request) -> web.Response:
+    return await _with_text(request, "answer", check.MAX_NOTE, request.app[TICKETS].answer_info)
+
+
+async def _with_text(request: web.Request, name: str, limit: int, action: Action) -> web.Response:
+    """One visible ticket, a body of one required text field, the store's action, the detail."""
+    number = await _visible(request)
+    body = await read_object(request, frozenset({name}))
+    text = check.required_text(name, text_field(body, name, required=True), limit=limit)
+    await action(number, text, actor_of(request))
+    return await _detail(request, number)
