@@ -1,0 +1,1 @@
+"""The field team's revisits: a task per overdue ticket, its photos, the tutanak (report form)."""
