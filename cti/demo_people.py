@@ -71,7 +71,9 @@ async def seed_history(tickets: TicketStore, traffic: Traffic, *, share: float =
                 description=text, category=category, citizen_phone=citizen.number,
                 citizen_name=citizen.name, district=district), "demo")
             if pick.random() < 0.5:
-                unit = suggest(category, district, "neighbourhood_street").unit.code
-                await tickets.forward(ticket.number, unit, None, "demo", suggested=unit)
+                unit = suggest(category, district, "neighbourhood_street").unit
+                if unit is not None:  # a district is given: routing always names the unit
+                    await tickets.forward(ticket.number, unit.code, None, "demo",
+                                          suggested=unit.code)
             made += 1
     return made

@@ -53,7 +53,9 @@ class DeadlineRules:
     by_category: Mapping[str, Allowance]
     step_hours: float  # the escalation ladder's pace, in business hours
 
-    def allowance(self, category: str, priority: Priority, ref: Reference | None = None) -> Allowance:
+    def allowance(
+        self, category: str, priority: Priority, ref: Reference | None = None
+    ) -> Allowance:
         found = (ref or reference()).category(category)
         rule = (self.by_category.get(found.code) or self.by_group.get(found.group)
                 or self.by_priority[found.priority])

@@ -32,8 +32,8 @@ from cti.domain.tickets.ticket import UNSET, Ticket, TicketDraft, TicketPatch
 from cti.domain.tickets.unit_clock import STARTS_CLOCK, acknowledged, clocked
 from cti.notify.outbox import enqueue
 from cti.storage.attachment_files import AttachmentFiles
-from cti.storage.leave_days import business_calendar
 from cti.storage.keyset import encode_cursor
+from cti.storage.leave_days import business_calendar
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.models import TicketAttachmentRow, TicketCallRow, TicketCounterRow, TicketEventRow
 from cti.storage.ticket_rows import (

@@ -7,8 +7,8 @@ from __future__ import annotations
 import functools
 import time
 
-from cti.domain.tickets.attachments import Attachment
 from cti.domain.escalation import UnitClock, missed
+from cti.domain.tickets.attachments import Attachment
 from cti.domain.tickets.labels import (
     CHANNEL_LABELS,
     CITIZEN_STATUS,
