@@ -29,6 +29,9 @@ from cti.storage.leave_days import LeaveDays
 from cti.storage.migrate import upgrade
 from cti.storage.models import FieldTaskRow, OutboxRow, UnitRow
 from cti.storage.tickets import TicketStore
+
+# Imported for pytest, which finds the fixture (named `postgres_cluster`) in this module.
+from tests.integration.postgres import PostgresCluster, postgres_cluster_fixture  # noqa: F401
 from tests.integration.smtp_server import Mailbox, smtp_server
 
 UNIT = "seyhan-fen-isleri"
@@ -53,9 +56,16 @@ class Clock:
         self.now = at(*parts)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'ladder.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database()
+
+
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ladder.db'}"
+async def sessions(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     await upgrade(url)
     engine: AsyncEngine = create_engine(url)
     factory = session_factory(engine)
