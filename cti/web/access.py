@@ -71,6 +71,17 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("POST", "/api/console/queue/pause"): _CONSOLE,
     ("POST", "/api/console/queue/resume"): _CONSOLE,
     ("POST", "/api/console/disposition"): _CONSOLE,
+    # The organisation: read by everyone signed in (the forward picker), kept by the admin;
+    # the routing suggestion for those who forward; leave days, which every deadline skips.
+    ("GET", "/api/units"): SIGNED_IN,
+    ("POST", "/api/units"): frozenset({ADMIN}),
+    ("PATCH", "/api/units/{code}"): frozenset({ADMIN}),
+    ("GET", "/api/units/export"): frozenset({ADMIN}),
+    ("POST", "/api/units/import"): frozenset({ADMIN}),
+    ("GET", "/api/routing/suggest"): frozenset({OPERATOR, SUPERVISOR}),
+    ("GET", "/api/leave-days"): SIGNED_IN,
+    ("POST", "/api/leave-days"): frozenset({ADMIN}),
+    ("DELETE", "/api/leave-days/{day}"): frozenset({ADMIN}),
     # People and the read audit.
     ("GET", "/api/users"): frozenset({ADMIN, SUPERVISOR}),
     ("POST", "/api/users"): frozenset({ADMIN}),

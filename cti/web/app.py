@@ -16,25 +16,25 @@ from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.health import routes as health_routes
 from cti.web.routes.inbox import routes as inbox_routes
+from cti.web.routes.leave_days import routes as leave_day_routes
 from cti.web.routes.openapi import routes as openapi_routes
+from cti.web.routes.organisation import routes as organisation_routes
 from cti.web.routes.pages import routes as page_routes
 from cti.web.routes.queues import routes as queue_routes
 from cti.web.routes.session import routes as session_routes
 from cti.web.routes.tickets import routes as ticket_routes
-from cti.web.routes.leave_days import routes as leave_day_routes
-from cti.web.routes.organisation import routes as organisation_routes
 from cti.web.routes.users import routes as user_routes
 from cti.web.state import (
-    LEAVE_DAYS,
-    UNITS,
     ACCESS_AUDIT,
     CALL_NOTES,
     CALLS,
     CONSOLE,
     HEALTH,
+    LEAVE_DAYS,
     PEOPLE,
     QUEUES,
     TICKETS,
+    UNITS,
 )
 
 RESOURCES = (call_routes, queue_routes, health_routes, openapi_routes, page_routes)

@@ -310,7 +310,9 @@ SCHEMAS: dict[str, Schema] = {
     "Resolution": closed({"resolution": _text(limits.MAX_RESOLUTION, "what solved it")},
                          "How the request was solved on the call."),
     "Forward": {
-        **closed({"unit": _UNIT, "note": nullable(_text(limits.MAX_NOTE))},
+        **closed({"unit": _UNIT, "note": nullable(_text(limits.MAX_NOTE)),
+                  "suggested": nullable({**_UNIT, "description": "the unit the routing "
+                                         "suggestion named, kept in the trail beside `unit`"})},
                  "Where to send the ticket."),
         "required": ["unit"],
     },

@@ -6,6 +6,8 @@ from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
 from cti.storage.call_notes import CallNotebook
+from cti.storage.leave_days import LeaveDays
+from cti.storage.units import UnitStore
 from cti.web.auth import People
 from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
 
@@ -18,3 +20,5 @@ PEOPLE = web.AppKey("people", People)
 CALL_NOTES = web.AppKey("call_notes", CallNotebook)
 TICKETS = web.AppKey[Tickets]("tickets")
 ACCESS_AUDIT = web.AppKey[ReadAudit]("access_audit")
+UNITS = web.AppKey("units", UnitStore)
+LEAVE_DAYS = web.AppKey("leave_days", LeaveDays)
