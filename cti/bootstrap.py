@@ -35,6 +35,7 @@ from cti.live.keeper import LiveStateKeeper
 from cti.live.redis_bus import RedisLiveBus
 from cti.reconcile.reconciler import Reconciler
 from cti.service.call_ingest import CallIngest
+from cti.service.escalation import EscalationSweep
 from cti.service.health import ServiceHealth
 from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
@@ -90,6 +91,7 @@ class Services:
     console: ConsoleService
     desk: ConsoleDesk
     stores: Stores
+    escalation: EscalationSweep
     http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -119,7 +121,8 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         # On SQLite the directory holds one connection of its own: a pooled connection per
         # lookup costs nine thread hand-offs in aiosqlite (p99 over 5 ms, bench/agi_lookup.py).
         async with CallerDirectory(sessions, settings.blocklist) as callers:
-            services = _build(settings, _stores(settings, sessions), callers)
+            services = _build(settings, _stores(settings, sessions), callers,
+                              EscalationSweep(sessions))
             async with _serving(services, engine):
                 # Start-up's objects (modules, seed data, the app) live as long as the service:
                 # out of the collector's sight, a full collection takes ~10 ms instead of
@@ -157,7 +160,8 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
     return Stores(
         call_log=CallLog(sessions),
         dispositions=DispositionLog(sessions),
-        tickets=TicketStore(sessions, attachments_dir=settings.data_dir / "attachments"),
+        tickets=TicketStore(sessions, attachments_dir=settings.data_dir / "attachments",
+                            notices=settings.citizen_sms),
         audit=AccessAudit(sessions),
         people=People(users=UserStore(sessions), sessions=SessionStore(sessions),
                       secure_cookies=settings.secure_cookies),
@@ -165,7 +169,8 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
     )
 
 
-def _build(settings: Settings, stores: Stores, callers: CallerDirectory) -> Services:
+def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
+           escalation: EscalationSweep) -> Services:
     call_log = stores.call_log
     writer = RecordWriter(call_log)
     ingest = CallIngest(CallTracker(), writer)
@@ -194,7 +199,7 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory) -> Serv
     ami = AmiClient(target, on_event, on_connected=on_connected)
     console, desk = _console(settings, keeper, ami, stores)
     return Services(settings, writer, ingest, reconciler, live, keeper, agi, ami, redis,
-                    console, desk, stores)
+                    console, desk, stores, escalation)
 
 
 def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient,
@@ -231,6 +236,9 @@ def _start_tasks(services: Services) -> None:
                                   name="session-purge"), name="session-purge"),
         asyncio.create_task(services.keeper.sweep(services.ami, LIVE_REBUILD_EVERY),
                             name="live-rebuild"),
+        asyncio.create_task(every(services.settings.escalation_interval,
+                                  services.escalation.run_once, name="escalation"),
+                            name="escalation"),
     ]
     services.ami.start()
 
