@@ -22,7 +22,14 @@ from cti.domain.tickets.ticket import Ticket
 from cti.storage.ticket_search import MAX_PAGE
 from cti.web.identity import actor_of, principal_of
 from cti.web.json_body import read_object, text_field
-from cti.web.query_params import CURSOR, matching, one, page_limit, reject_unknown
+from cti.web.query_params import (
+    CURSOR,
+    matching,
+    one,
+    page_limit,
+    parse_flag,
+    reject_unknown,
+)
 from cti.web.responses import json_ok
 from cti.web.routes.tickets import _detail, _unit_scope, _visible
 from cti.web.state import TICKETS
@@ -33,7 +40,7 @@ from cti.web.ticket_params import DEFAULT_LIMIT
 routes = web.RouteTableDef()
 INBOX_PARAMETERS = frozenset({"status", "overdue", "unit", "limit", "cursor"})
 _UNIT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
-# Shown in this order; the store pages each filter newest first.
+# The statuses in which a ticket waits for its unit, in the lifecycle's order.
 INBOX_STATUSES = tuple(s for s in TicketStatus if s in AT_UNIT)
 
 Action = Callable[[str, str, str], Awaitable[Ticket]]
@@ -54,17 +61,11 @@ def parse_inbox(query: MultiMapping[str]) -> InboxQuery:
     status = one(query, "status", _waiting_status)
     return InboxQuery(
         statuses=INBOX_STATUSES if status is None else (status,),
-        overdue=one(query, "overdue", _flag),
+        overdue=one(query, "overdue", parse_flag),
         unit=one(query, "unit", matching(_UNIT)),
         limit=page_limit(query, default=DEFAULT_LIMIT, maximum=MAX_PAGE),
         after=one(query, "cursor", matching(CURSOR)),
     )
-
-
-def _flag(raw: str) -> bool:
-    if raw not in ("true", "false"):
-        raise ValueError("true or false")
-    return raw == "true"
 
 
 def _waiting_status(raw: str) -> TicketStatus:

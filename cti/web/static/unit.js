@@ -2,8 +2,8 @@
 // them. Everything that came from a citizen, an operator or another unit is put in with
 // textContent, never as HTML (see el()); the page's CSP forbids inline script and style.
 const $ = (id) => document.getElementById(id);
-const S = { me: null, csrf: "", ref: null, signedIn: false, cursor: null, ticket: null,
-  action: null, busy: false };
+const S = { me: null, csrf: "", ref: null, units: new Map(), signedIn: false, cursor: null,
+  ticket: null, action: null, busy: false };
 const MAX_BYTES = 10 * 1024 * 1024;
 const WAITING = ["forwarded", "in_progress", "info_requested", "reopened"];
 
@@ -113,7 +113,6 @@ async function enter(session) {
   S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
   $("login").hidden = true; $("inbox").hidden = false;
   const roles = S.me.roles || [];
-  $("me").textContent = (S.me.full_name || S.me.username) + (S.me.unit ? ` · ${S.me.unit}` : "");
   $("filter-unit-box").hidden = !canSeeAll(roles);
   if (!roles.includes("unit_staff") && !canSeeAll(roles)) {
     notice("Bu sayfa birim personeli içindir; çağrı merkezi konsolu: / This page is for unit staff; the call centre console is at: /");
@@ -123,6 +122,8 @@ async function enter(session) {
     notice("Hesabınız bir birime bağlı değil; yöneticinize başvurun. / Your account has no unit; ask an administrator.");
   }
   try { S.ref = await api("GET", "/api/reference"); } catch (e) { notice(e.message); }
+  await loadUnits();
+  $("me").textContent = (S.me.full_name || S.me.username) + (S.me.unit ? ` · ${unitName(S.me.unit)}` : "");
   fillStatuses(); await loadList(false);
 }
 $("login-form").addEventListener("submit", async (ev) => {
@@ -151,6 +152,19 @@ function categoryName(code) {
 function districtName(code) {
   const found = S.ref && (S.ref.districts || []).find((d) => d.code === code);
   return found ? found.name : (code || "");
+}
+// Units by their names where the organisation is served; by their codes otherwise.
+async function loadUnits() {
+  try {
+    const data = await api("GET", "/api/units");
+    S.units = new Map((data.units || []).map((u) => [u.code, u]));
+  } catch { S.units = new Map(); }
+  $("unit-options").replaceChildren(...[...S.units.values()].map((u) =>
+    el("option", { attrs: { value: u.code, label: u.name_tr } })));
+}
+function unitName(code) {
+  const found = code && S.units.get(code);
+  return found ? found.name_tr : (code || "");
 }
 function place(t) { return [districtName(t.district), t.neighbourhood, t.address].filter(Boolean).join(" · "); }
 // The deadline that runs now: acknowledging until it is acknowledged, then resolving.
@@ -214,8 +228,12 @@ $("filter-overdue").addEventListener("change", () => loadList(false));
 $("btn-more").addEventListener("click", () => loadList(true));
 
 // --- one ticket -----------------------------------------------------------------------------
-async function openTicket(number) {
-  try { showTicket(await api("GET", path(number))); } catch (e) { notice(e.message); }
+async function openTicket(number, focus = true) {
+  try {
+    showTicket(await api("GET", path(number)));
+    // On a tablet the ticket sits under the list: bring it into view, and the focus with it.
+    if (focus) { $("ticket-number").focus({ preventScroll: true }); $("ticket").scrollIntoView({ block: "start" }); }
+  } catch (e) { notice(e.message); }
 }
 function closeTicket() { S.ticket = null; hideAction(); $("ticket").hidden = true; $("ticket-empty").hidden = false; }
 function showTicket(t) {
@@ -284,8 +302,9 @@ function changeLines(e) {
   if (e.action === "created") return [];
   const c = e.changes || {}; const lines = [];
   const to = c.status ? c.status[1] : null;
-  if (c.status) lines.push(`Durum / Status: ${pair(statusWords(c.status[0]))} → ${pair(statusWords(to))}`);
-  if (c.unit) lines.push(`Birim / Unit: ${c.unit[0] || "—"} → ${c.unit[1] || "153"}`);
+  // A status step's headline says where it went; other entries say it here.
+  if (c.status && e.action !== "status") lines.push(`Durum / Status: ${pair(statusWords(c.status[0]))} → ${pair(statusWords(to))}`);
+  if (c.unit) lines.push(`Birim / Unit: ${unitName(c.unit[0]) || "—"} → ${unitName(c.unit[1]) || "153"}`);
   if (c.missed && MISSED[c.missed[1]]) lines.push(pair(MISSED[c.missed[1]]));
   if (c.attachment && c.attachment[1]) lines.push(`Dosya / File: ${c.attachment[1].filename || ""}`);
   const noteWords = c.status && c.status[0] === "info_requested" ? ["153'ün yanıtı", "153's answer"] : NOTE[to] || ["Not", "Note"];
@@ -351,7 +370,7 @@ async function submit(name) {
     await loadList(false);
   } catch (e) {
     notice(e.message);
-    if (files.length) openTicket(number); // some photos may have landed: show what is there
+    if (files.length) openTicket(number, false); // some photos may have landed: show them
   } finally { S.busy = false; $("action-submit").disabled = false; }
 }
 

@@ -1,0 +1,112 @@
+"""A unit's staff member, in a real browser, works a request 153 forwarded: signs in to the unit
+inbox, opens it, acknowledges it, and reports it resolved with a note and a photo.
+
+No PBX here: the CTI runs without Asterisk (its AMI link keeps retrying). The ticket is made and
+forwarded through the ticket store, as an operator's console would; what the page did is then
+checked through the API, not through what the page shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.async_api import Page, expect
+
+from cti.bootstrap import Services, running_services
+from cti.config import Settings
+from cti.domain.roles import Role
+from cti.domain.tickets.reference import reference
+from cti.domain.tickets.ticket import TicketDraft
+from tests.e2e.conftest import NewPage
+from tests.e2e.test_console_calls import PASSWORD, api, script_errors
+
+UNIT = "abb-aydinlatma"
+RESOLUTION = "Direkteki ampul ve sigorta değiştirildi; lamba yanıyor."
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Services]:
+    settings = dataclasses.replace(
+        Settings(), data_dir=tmp_path, http_port=0, agi_port=0, ami_port=1,  # no PBX
+        asterisk_log_dir=tmp_path)
+    async with running_services(settings) as services:
+        users = services.stores.people.users
+        await users.add("zeynep", "Zeynep Arslan", PASSWORD, frozenset({Role.UNIT_STAFF}),
+                        unit=UNIT)
+        yield services
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    """A real, small JPEG: a street lamp's night, in 64×48 pixels."""
+    path = tmp_path / "lamba-yaniyor.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (250, 200, 40)).save(buffer, format="JPEG", quality=80)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+async def forwarded_ticket(services: Services) -> str:
+    tickets = services.stores.tickets
+    draft = TicketDraft(description="Okulun önündeki sokak lambası üç gündür yanmıyor",
+                        category="sokak-lambasi", district="seyhan", address="Gazi Cd. No 14",
+                        citizen_phone="05321112233")
+    ticket = await tickets.create(draft, "ayse")
+    await tickets.forward(ticket.number, UNIT, "Direk 14", "ayse")
+    return ticket.number
+
+
+async def sign_in(page: Page, url: str, username: str) -> None:
+    await page.goto(f"{url}/static/unit.html")
+    await page.fill("#login-username", username)
+    await page.fill("#login-password", PASSWORD)
+    await page.press("#login-password", "Enter")
+    await expect(page.locator("#inbox")).to_be_visible()
+
+
+async def test_a_unit_user_acknowledges_and_resolves_a_ticket_with_a_photo(
+    service: Services, new_page: NewPage, console_errors: list[str], photo: Path,
+) -> None:
+    number = await forwarded_ticket(service)
+    page = await new_page()
+    await sign_in(page, service.http_url, "zeynep")
+    await expect(page.get_by_test_id("me")).to_contain_text("Zeynep Arslan")
+
+    row = page.locator("#inbox-list tbody tr", has_text=number)
+    await expect(row).to_contain_text("Yeni geldi")
+    await expect(row).to_contain_text(reference().category("sokak-lambasi").name_tr)
+    await row.get_by_test_id("open-ticket").click()
+    await expect(page.get_by_test_id("ticket-number")).to_have_text(number)
+    await expect(page.get_by_test_id("ticket-description")).to_contain_text("üç gündür")
+    await expect(page.get_by_test_id("ticket-trail")).to_contain_text("153 birime yönlendirdi")
+
+    await page.click("#btn-ack")
+    await expect(page.get_by_test_id("ticket-status")).to_contain_text("İşlemde")
+    await expect(page.get_by_test_id("ticket-trail")).to_contain_text("Birim gördü")
+
+    await page.click("#btn-resolve")
+    await expect(page.get_by_test_id("action-form")).to_be_visible()
+    await page.fill("#action-text", RESOLUTION)
+    await page.set_input_files("#action-photos", str(photo))
+    await page.click("#action-submit")
+    await expect(page.get_by_test_id("ticket-status")).to_contain_text("Çözüldü")
+    await expect(page.get_by_test_id("ticket-attachments")).to_contain_text(photo.name)
+    await expect(page.get_by_test_id("notice")).to_contain_text("Çözüldü olarak bildirildi")
+    await expect(page.locator("#inbox-list tbody tr", has_text=number)).to_have_count(0)
+
+    ticket: dict[str, Any] = await api(page, f"/api/tickets/{number}")
+    assert (ticket["status"], ticket["resolution"]) == ("resolved", RESOLUTION)
+    assert [(a["filename"], a["content_type"], a["uploaded_by"], a["size"])
+            for a in ticket["attachments"]] == [
+        (photo.name, "image/jpeg", "zeynep", photo.stat().st_size)]
+    steps = [(e["actor"], e["changes"]["status"]) for e in ticket["events"]
+             if e["action"] == "status"]
+    assert steps[-2:] == [("zeynep", ["forwarded", "in_progress"]),
+                          ("zeynep", ["in_progress", "resolved"])]
+    assert script_errors(console_errors) == []
