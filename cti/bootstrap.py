@@ -46,8 +46,10 @@ from cti.storage.call_notes import CallNotebook
 from cti.storage.caller_directory import CallerDirectory
 from cti.storage.db import create_engine, session_factory
 from cti.storage.dispositions import DispositionLog
+from cti.storage.leave_days import LeaveDays
 from cti.storage.migrate import upgrade_engine
 from cti.storage.tickets import TicketStore
+from cti.storage.units import UnitStore
 from cti.storage.users import UserStore
 from cti.storage.web_sessions import SessionStore
 from cti.telephony.agi.server import FastAgiServer
@@ -75,6 +77,8 @@ class Stores:
     audit: AccessAudit
     people: People
     notes: CallNotebook
+    units: UnitStore
+    leave_days: LeaveDays
 
 
 @dataclass
@@ -140,9 +144,11 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
     health = ServiceHealth(ami=services.ami, agi=services.agi, engine=engine,
                            redis_ping=services.redis.ping if services.redis else None)
     stores = services.stores
+    await stores.units.seed()  # the shipped organisation, into an empty table only
     app = create_app(calls=stores.call_log, queues=LiveQueues(services.live), health=health,
                      console=services.desk, people=stores.people, call_notes=stores.notes,
-                     tickets=stores.tickets, access_audit=stores.audit)
+                     tickets=stores.tickets, access_audit=stores.audit, units=stores.units,
+                     leave_days=stores.leave_days)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
@@ -166,6 +172,8 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
         people=People(users=UserStore(sessions), sessions=SessionStore(sessions),
                       secure_cookies=settings.secure_cookies),
         notes=CallNotebook(sessions),
+        units=UnitStore(sessions),
+        leave_days=LeaveDays(sessions),
     )
 
 
