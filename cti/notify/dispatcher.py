@@ -90,6 +90,7 @@ class OutboxDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._warned: set[str] = set()
+        self.passes = 0  # passes of the background loop, finished or failed
 
     async def run_once(self, now: float | None = None) -> int:
         """Try every message due at `now` (the clock's time if None), a batch at a time;
@@ -133,6 +134,7 @@ class OutboxDispatcher:
                 await self.run_once()
             except Exception:
                 log.exception("outbox pass failed; next in %.0f s", self._poll)
+            self.passes += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
 

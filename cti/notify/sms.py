@@ -63,6 +63,9 @@ class NetgsmSender:
     def __init__(self, settings: NetgsmSettings) -> None:
         self._settings = settings
         self._endpoint = settings.url.rstrip("/") + SEND_PATH
+        # UTF-8: a Turkish letter in a password must not fail every send (latin-1 would).
+        # A ":" in the user name raises ValueError here, at start-up, not at the first SMS.
+        self._authorization = aiohttp.encode_basic_auth(settings.user, settings.password)
         self._client: aiohttp.ClientSession | None = None
 
     async def send(self, message: Envelope) -> str:
@@ -82,10 +85,9 @@ class NetgsmSender:
 
     def _session(self) -> aiohttp.ClientSession:
         if self._client is None:
-            s = self._settings
             self._client = aiohttp.ClientSession(
-                auth=aiohttp.BasicAuth(s.user, s.password),
-                timeout=aiohttp.ClientTimeout(total=s.timeout),
+                headers={"Authorization": self._authorization},
+                timeout=aiohttp.ClientTimeout(total=self._settings.timeout),
             )
         return self._client
 
