@@ -31,7 +31,7 @@ from cti.storage.db import create_engine, session_factory
 from cti.storage.tickets import TicketStore
 from cti.storage.users import UserStore
 from cti.telephony.ami.session import AmiSession
-from tests.e2e.conftest import NewPage
+from tests.e2e.conftest import NewPage, script_errors
 from tests.integration.conftest import citizen_number
 
 PASSWORD = "konsol-parola-153"
@@ -82,12 +82,6 @@ async def phones(*phones: OperatorPhone) -> list[SippProcess]:
 
 async def stop(processes: list[SippProcess]) -> None:
     await asyncio.gather(*(p.stop(grace=1) for p in processes), return_exceptions=True)
-
-
-def script_errors(errors: list[str]) -> list[str]:
-    """Chromium also logs answered requests with an error status (the sign-in check's 401
-    before signing in) as console errors; those are the API working, not the page failing."""
-    return [e for e in errors if "Failed to load resource" not in e]
 
 
 async def api(page: Page, path: str) -> Any:

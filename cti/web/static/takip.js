@@ -1,0 +1,217 @@
+// ALO 153 follow-up: what the call centre must chase or answer. Requests units sent back as
+// "not ours" (route them again), units' questions (answer them), requests past their deadline
+// (see how far up the ladder they are; send the field team), and messages that could not be
+// delivered. Text from citizens and units goes in with textContent only (common.js el()).
+import { $, api, both, el, pair, session, signInFlow, when } from "/static/common.js";
+
+const S = { tab: "returned", cursor: null, ticket: null, ref: null, units: [], kinds: [] };
+const ROLES = ["supervisor", "operator", "admin"];
+
+const TABS = {
+  returned: { title: ["Birimden dönenler", "Returned by units"],
+    help: ["Birim \"bizim değil\" dedi: gerekçeyi okuyun ve doğru birime yönlendirin.",
+      "A unit said \"not ours\": read its reason and route the request to the right unit."],
+    query: "status=returned" },
+  info: { title: ["Birimlerin soruları", "Questions from units"],
+    help: ["Birim ek bilgi istedi; süre, yanıtınıza kadar işlemez.",
+      "A unit asked for more information; its deadline waits for your answer."],
+    query: "status=info_requested" },
+  overdue: { title: ["Süresi geçenler", "Overdue"],
+    help: ["Görme veya çözüm süresi geçmiş başvurular: hatırlatma, uyarı, saha ekibi sırasıyla.",
+      "Requests past their acknowledge or resolve deadline: reminder, warning, field team in turn."],
+    query: "overdue=true" },
+  failed: { title: ["Gönderilemeyen mesajlar", "Undelivered messages"],
+    help: ["E-posta ve SMS'ler: adres eksikse birimin adresini yönetim sayfasından girin.",
+      "E-mails and SMS: where an address is missing, fill in the unit's on the admin page."] },
+};
+const LADDER = [["Yok", "None"], ["Hatırlatma", "Reminder"], ["Uyarı (birim ve amiri)", "Warning (unit and manager)"],
+  ["Saha ekibi", "Field team"]];
+const STATUS_NOTE = { returned: ["İade gerekçesi", "Reason for return"], info_requested: ["Birimin sorusu", "The unit's question"] };
+
+const notice = (text, ok) => { $("notice").textContent = text || ""; $("notice").dataset.ok = ok ? "true" : "false"; };
+const ticketPath = (number, tail = "") => `/api/tickets/${encodeURIComponent(number)}${tail}`;
+const named = (list, code) => (list.find((x) => x.code === code) || {}).name_tr || code || "";
+const categoryName = (code) => named(S.ref.categories, code);
+const districtName = (code) => (S.ref.districts.find((d) => d.code === code) || {}).name || code || "";
+const unitName = (code) => (code ? `${named(S.units, code)} (${code})` : "—");
+const place = (t) => [districtName(t.district), t.neighbourhood, t.address].filter(Boolean).join(" · ");
+
+// --- lists ----------------------------------------------------------------------------------
+function selectTab(tab) {
+  S.tab = tab; S.cursor = null;
+  for (const button of document.querySelectorAll("[data-tab]")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+    button.classList.toggle("quiet", button.dataset.tab !== tab);
+  }
+  $("list-title").replaceChildren(both(TABS[tab].title));
+  $("list-help").textContent = pair(TABS[tab].help);
+  return loadList(false);
+}
+
+async function loadList(more) {
+  try {
+    if (S.tab === "failed") return showMessages(await api("GET", "/api/outbox?status=failed"));
+    const cursor = more && S.cursor ? `&cursor=${encodeURIComponent(S.cursor)}` : "";
+    const page = await api("GET", `/api/tickets?limit=50&${TABS[S.tab].query}${cursor}`);
+    S.cursor = page.next_cursor;
+    showTickets(page.tickets, more);
+  } catch (error) { notice(error.message); }
+}
+
+function head(...labels) {
+  $("list-head").replaceChildren(el("tr", {}, ...labels.map((l) => el("th", { attrs: { scope: "col" } }, both(l)))));
+}
+
+function showTickets(tickets, more) {
+  head(["Kayıt no", "No"], ["Konu", "Category"], ["Yer", "Place"], ["Birim", "Unit"], ["Son tarih", "Due"]);
+  const body = $("list").tBodies[0];
+  if (!more) body.replaceChildren();
+  for (const t of tickets) {
+    const due = t.acknowledged_at ? t.resolve_due_at : t.ack_due_at;
+    const open = el("button", { cls: "link-button", text: t.number, attrs: { type: "button" } });
+    open.addEventListener("click", () => openTicket(t.number));
+    const row = el("tr", { cls: t.overdue ? "late" : "", attrs: { "data-number": t.number } },
+      el("td", {}, open), el("td", { text: categoryName(t.category) }), el("td", { text: place(t) }),
+      el("td", { text: unitName(t.unit) }), el("td", { text: when(due) }));
+    body.append(row);
+  }
+  if (!more && !tickets.length) body.append(el("tr", {}, el("td", { text: "Bekleyen yok / Nothing waiting", attrs: { colspan: 5 } })));
+  $("more").hidden = !S.cursor;
+}
+
+function showMessages(answer) {
+  head(["Kayıt no", "No"], ["Kanal", "Channel"], ["Amaç", "Purpose"], ["Alıcı", "Recipient"], ["Neden", "Why"]);
+  const body = $("list").tBodies[0];
+  body.replaceChildren();
+  for (const m of answer.messages || []) {
+    body.append(el("tr", {}, el("td", { text: m.ticket || "—" }), el("td", { text: m.channel }),
+      el("td", { text: m.purpose }), el("td", { text: m.recipient || "—" }),
+      el("td", { text: m.last_error || "" })));
+  }
+  if (!(answer.messages || []).length) body.append(el("tr", {}, el("td", { text: "Hepsi iletildi / All delivered", attrs: { colspan: 5 } })));
+  $("more").hidden = true;
+}
+
+// --- one ticket -----------------------------------------------------------------------------
+async function openTicket(number) {
+  try { showTicket(await api("GET", ticketPath(number))); } catch (error) { notice(error.message); }
+}
+
+function showTicket(t) {
+  S.ticket = t;
+  $("empty").hidden = true; $("ticket").hidden = false;
+  $("t-number").textContent = t.number;
+  $("t-status").replaceChildren(both(statusWords(t.status)));
+  $("t-category").textContent = categoryName(t.category);
+  $("t-place").textContent = place(t) || "—";
+  $("t-unit").textContent = unitName(t.unit);
+  $("t-received").textContent = when(t.created_at);
+  $("t-due").textContent = [t.ack_due_at && `görme / acknowledge: ${when(t.ack_due_at)}`,
+    t.resolve_due_at && `çözüm / resolve: ${when(t.resolve_due_at)}`].filter(Boolean).join(" · ") || "—";
+  $("t-ladder").replaceChildren(both(LADDER[t.escalation_level] || LADDER[0]));
+  $("t-description").textContent = t.description;
+  showLastWord(t);
+  $("reroute").hidden = t.status !== "returned";
+  $("answer").hidden = t.status !== "info_requested";
+  $("field").hidden = !(t.overdue && session.user.roles.includes("supervisor"));
+  if (t.status === "returned") prepareReroute(t);
+  renderTrail(t);
+}
+
+function statusWords(code) {
+  const found = S.ref.statuses.find((s) => s.code === code);
+  return found ? [found.name_tr, found.name_en] : [code, code];
+}
+
+// The unit's reason for a return, or its question: the note on the step that led here.
+function showLastWord(t) {
+  const label = STATUS_NOTE[t.status];
+  const step = [...t.events].reverse().find((e) => e.action === "status" && e.changes.status && e.changes.status[1] === t.status);
+  const note = step && step.changes.note ? step.changes.note[1] : "";
+  $("t-last").hidden = !label;
+  if (label) $("t-last").replaceChildren(el("strong", {}, both(label)), el("span", { text: ": " + (note || "—") }),
+    el("span", { cls: "muted", text: step ? ` (${step.actor}, ${when(step.at)})` : "" }));
+}
+
+function renderTrail(t) {
+  $("t-trail").replaceChildren(...t.events.map((e) => {
+    const changes = Object.entries(e.changes).map(([k, v]) => `${k}: ${v[0] ?? "—"} → ${v[1] ?? "—"}`).join("; ");
+    return el("li", {}, el("span", { cls: "when", text: when(e.at) + " " }), el("strong", { text: e.action }),
+      el("span", { cls: "who", text: ` · ${e.actor}` }), el("div", { cls: "change", text: changes }));
+  }));
+}
+
+// --- routing a returned request again -------------------------------------------------------
+function prepareReroute(t) {
+  const returnedFrom = [...t.events].reverse().find((e) => e.changes.unit && e.changes.unit[1] === null);
+  const previous = returnedFrom ? returnedFrom.changes.unit[0] : null;
+  $("r-unit").replaceChildren(...S.units.filter((u) => u.active).map((u) =>
+    el("option", { text: `${"  ".repeat(u.depth || 0)}${u.name_tr} (${u.code})${u.code === previous ? " — iade eden / returned it" : ""}`, attrs: { value: u.code } })));
+  $("r-note").value = "";
+  return suggest();
+}
+
+async function suggest() {
+  const t = S.ticket;
+  const params = new URLSearchParams({ category: t.category });
+  if (t.district) params.set("district", t.district);
+  if ($("r-kind").value) params.set("location_kind", $("r-kind").value);
+  try {
+    const found = await api("GET", `/api/routing/suggest?${params}`);
+    S.suggested = found.unit;
+    $("r-suggestion").textContent = found.unit
+      ? `Öneri / Suggested: ${found.label} — ${found.reason_tr}` : found.reason_tr || "";
+    if (found.unit) $("r-unit").value = found.unit;
+  } catch (error) { S.suggested = null; $("r-suggestion").textContent = error.message; }
+}
+
+async function reroute(event) {
+  event.preventDefault();
+  const body = { unit: $("r-unit").value, note: $("r-note").value.trim() || null };
+  if (S.suggested) body.suggested = S.suggested;
+  await act(ticketPath(S.ticket.number, "/forward"), body, ["Yeniden yönlendirildi", "Routed again"]);
+}
+
+async function answer(event) {
+  event.preventDefault();
+  await act(ticketPath(S.ticket.number, "/answer-info"), { answer: $("a-text").value.trim() },
+    ["Yanıt birime iletildi", "Answer sent to the unit"]);
+  $("a-text").value = "";
+}
+
+async function sendField() {
+  await act(ticketPath(S.ticket.number, "/field-tasks"), {}, ["Saha görevi açıldı", "Field task opened"]);
+}
+
+async function act(url, body, done) {
+  try {
+    const answerBody = await api("POST", url, body);
+    notice(pair(done), true);
+    if (answerBody && answerBody.number) showTicket(answerBody); else await openTicket(S.ticket.number);
+    await loadList(false);
+  } catch (error) { notice(error.message); }
+}
+
+// --- start ----------------------------------------------------------------------------------
+async function enter(user) {
+  if (!ROLES.some((r) => (user.roles || []).includes(r))) {
+    notice("Bu sayfa çağrı merkezi içindir / This page is for the call centre");
+  }
+  $("login-box").hidden = true; $("page").hidden = false;
+  $("me").textContent = user.full_name || user.username;
+  [S.ref, { units: S.units, location_kinds: S.kinds }] = await Promise.all([
+    api("GET", "/api/reference"), api("GET", "/api/units")]);
+  $("r-kind").replaceChildren(el("option", { text: "— / —", attrs: { value: "" } }),
+    ...S.kinds.map((k) => el("option", { text: pair([k.name_tr, k.name_en]), attrs: { value: k.code } })));
+  await selectTab(S.tab);
+}
+
+function leave() { $("page").hidden = true; $("login-box").hidden = false; $("login-username").focus(); }
+
+for (const button of document.querySelectorAll("[data-tab]")) button.addEventListener("click", () => selectTab(button.dataset.tab));
+$("more").addEventListener("click", () => loadList(true));
+$("reroute").addEventListener("submit", reroute);
+$("r-kind").addEventListener("change", suggest);
+$("answer").addEventListener("submit", answer);
+$("send-field").addEventListener("click", sendField);
+signInFlow({ enter, leave });

@@ -1,0 +1,93 @@
+"""The call centre's follow-up page: a request a unit returned as "not ours" is routed again
+with the routing suggestion, and a unit's question is answered, in a real browser.
+
+No PBX: the CTI runs without Asterisk (its AMI link keeps retrying).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from cti.bootstrap import Services, running_services
+from cti.config import Settings
+from cti.domain.roles import Role
+from cti.domain.tickets.status import TicketStatus
+from cti.domain.tickets.ticket import TicketDraft
+from tests.e2e.conftest import NewPage, script_errors
+
+PASSWORD = "takip-parola-153"
+REASON = "Ana cadde üzerinde: Büyükşehir'in <b>sorumluluğunda</b>"
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Services]:
+    settings = dataclasses.replace(
+        Settings(), data_dir=tmp_path, http_port=0, agi_port=0, ami_port=1,  # no PBX
+        asterisk_log_dir=tmp_path)
+    async with running_services(settings) as services:
+        users = services.stores.people.users
+        await users.add("sule", "Şule Süpervizör", PASSWORD, frozenset({Role.SUPERVISOR}))
+        yield services
+
+
+async def a_ticket(service: Services, description: str) -> str:
+    tickets = service.stores.tickets
+    ticket = await tickets.create(TicketDraft(
+        description=description, category="asfalt-cukuru", district="seyhan",
+        citizen_phone="05321112233"), "op1001")
+    await tickets.forward(ticket.number, "seyhan-fen-isleri", None, "op1001")
+    return ticket.number
+
+
+async def sign_in(page: Page, url: str) -> None:
+    await page.goto(f"{url}/static/takip.html")
+    await page.fill("#login-username", "sule")
+    await page.fill("#login-password", PASSWORD)
+    await page.press("#login-password", "Enter")
+    await expect(page.locator("#page")).to_be_visible()
+
+
+async def test_a_returned_request_is_routed_again_and_a_question_answered(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    tickets = service.stores.tickets
+    returned = await a_ticket(service, "Bulvarda derin çukur")
+    await tickets.return_to_call_centre(returned, REASON, "birim.seyhan")
+    asked = await a_ticket(service, "Sokakta çukur")
+    await tickets.request_info(asked, "Hangi sokak, kapı no?", "birim.seyhan")
+
+    page = await new_page()
+    await sign_in(page, service.http_url)
+    row = page.get_by_test_id("list").locator(f"tr[data-number='{returned}']")
+    await row.get_by_role("button").click()
+    await expect(page.get_by_test_id("last-word")).to_contain_text(REASON)  # as text
+    await page.select_option("#r-kind", "main_avenue")
+    await expect(page.get_by_test_id("suggestion")).to_contain_text("Büyükşehir")
+    suggested = await page.input_value("#r-unit")
+    assert suggested.startswith("abb-")
+    await page.fill("#r-note", "Bulvar: Büyükşehir Fen İşleri")
+    await page.get_by_test_id("reroute").get_by_role("button").click()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Yeniden yönlendirildi")
+    ticket = await tickets.get(returned)
+    assert ticket is not None
+    assert (ticket.status, ticket.unit) == (TicketStatus.FORWARDED, suggested)
+    last = (await tickets.events(returned))[-1]
+    assert last.actor == "sule" and last.changes["suggested"] == [None, suggested]
+    assert "overridden" not in last.changes
+
+    await page.locator("[data-tab='info']").click()
+    await page.get_by_test_id("list").locator(f"tr[data-number='{asked}']") \
+        .get_by_role("button").click()
+    await expect(page.get_by_test_id("last-word")).to_contain_text("Hangi sokak, kapı no?")
+    await page.fill("#a-text", "Atatürk Cd. 14. sokak, kapı no 7")
+    await page.get_by_test_id("answer-form").get_by_role("button").click()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Yanıt birime iletildi")
+    answered = await tickets.get(asked)
+    assert answered is not None and answered.status is TicketStatus.IN_PROGRESS
+    assert await page.evaluate("window.pwned") is None
+    assert script_errors(console_errors) == []
