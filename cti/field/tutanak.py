@@ -68,8 +68,10 @@ def render(inspection: Inspection, *, compress: bool = True) -> bytes:
     _header(pdf)
     _preamble(pdf, inspection)
     _table(pdf, "Başvuru", _request_rows(inspection.ticket))
+    _paragraph(pdf, "Talep", inspection.ticket.description)
     _table(pdf, "Konum", _place_rows(inspection.ticket))
     _table(pdf, "Tespit", _inspection_rows(inspection))
+    _paragraph(pdf, "Saha notları", inspection.notes)
     _signatures(pdf, inspection.inspector_name)
     _photos(pdf, inspection.photos)
     return bytes(pdf.output())
@@ -101,11 +103,11 @@ class _Form(FPDF):
 def _header(pdf: FPDF) -> None:
     pdf.set_font(FONT, "B", 12)
     for line in HEADER:
-        pdf.cell(0, 6, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
+        pdf.cell(0, 5.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
     pdf.set_font(FONT, "B", 15)
-    pdf.cell(0, 9, TITLE, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
+    pdf.cell(0, 8, TITLE, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
 
 
 def _preamble(pdf: FPDF, inspection: Inspection) -> None:
@@ -125,15 +127,26 @@ def _preamble(pdf: FPDF, inspection: Inspection) -> None:
 
 def _table(pdf: FPDF, title: str, rows: Sequence[tuple[str, str]]) -> None:
     pdf.set_font(FONT, "B", 11)
-    pdf.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 9.5)
-    with pdf.table(col_widths=(52, 128), first_row_as_headings=False, line_height=5,
-                   text_align="LEFT", padding=1.5) as table:
+    pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    with pdf.table(col_widths=(52, 128), first_row_as_headings=False, line_height=4.5,
+                   text_align="LEFT", padding=1) as table:
         for label, value in rows:
             row = table.row()
             row.cell(label, style=_LABEL)
             row.cell(value or _NONE)
-    pdf.ln(3)
+    pdf.ln(2)
+
+
+def _paragraph(pdf: FPDF, title: str, body: str) -> None:
+    """A long text (the request, the field notes): a table row cannot run onto the next
+    page, a paragraph can."""
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(0, 4.5, body or _NONE, border=1, padding=1, new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)
+    pdf.ln(2)
 
 
 def _request_rows(ticket: TaskTicket) -> list[tuple[str, str]]:
@@ -141,7 +154,6 @@ def _request_rows(ticket: TaskTicket) -> list[tuple[str, str]]:
     return [
         ("Kayıt numarası", ticket.number),
         ("Konu", ticket.category.name_tr),
-        ("Talep", ticket.description),
         ("Başvuru tarihi", local_time(ticket.created_at)),
         ("Birime iletildiği tarih", local_time(ticket.forwarded_at)),
         ("Kaçırılan süre",
@@ -167,7 +179,6 @@ def _inspection_rows(inspection: Inspection) -> list[tuple[str, str]]:
         ("Tespit tarihi ve saati", f"{local_time(inspection.inspected_at)} (Türkiye saati)"),
         ("Tespit eden", f"{inspection.inspector_name} ({inspection.inspector_username})"),
         ("Fotoğraf sayısı", str(len(inspection.photos))),
-        ("Saha notları", inspection.notes),
     ]
 
 
@@ -176,9 +187,9 @@ def _named(named: Named | None) -> str:
 
 
 def _signatures(pdf: FPDF, inspector: str) -> None:
-    if pdf.will_page_break(34):
+    if pdf.will_page_break(30):
         pdf.add_page()
-    pdf.ln(4)
+    pdf.ln(3)
     top = pdf.get_y()
     half = _WIDTH / 2
     columns = (("Tespit Eden", inspector), ("Birim Yetkilisi (Teslim Alan)", ""))
@@ -190,7 +201,7 @@ def _signatures(pdf: FPDF, inspector: str) -> None:
         pdf.set_font(FONT, "", 10)
         pdf.cell(half, 6, f"Adı Soyadı: {name or '.' * 30}", align="C",
                  new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.ln(10)
+        pdf.ln(8)
         pdf.set_x(x)
         pdf.cell(half, 6, "İmza: " + "." * 30, align="C")
 
