@@ -211,6 +211,54 @@ class TicketStoreBehaviour:
         assert statuses == ["forwarded", "in_progress", "resolved", "feedback", "reopened",
                             "forwarded"]
 
+    async def test_a_units_actions_each_leave_their_words_in_the_trail(
+        self, store: TicketStore
+    ) -> None:
+        number = (await store.create(draft(), "op1")).number
+        forwarded = await store.forward(number, "aski-ariza", None, "op1", suggested="aski-ariza")
+        assert forwarded.acknowledged_at is None and forwarded.ack_due_at is not None
+        with pytest.raises(InvalidTransition):  # nobody asked anything yet
+            await store.answer_info(number, "Kapı no 7", "op1")
+        answered = await store.unit_answer(number, "Ekip yola çıktı", "aski1")
+        assert answered.status is TicketStatus.FORWARDED  # an answer moves nothing
+        assert answered.acknowledged_at is not None  # but shows the unit has seen it
+        asked = await store.request_info(number, "Kapı numarası?", "aski1")
+        assert asked.status is TicketStatus.INFO_REQUESTED
+        with pytest.raises(InvalidTicket):
+            await store.answer_info(number, "   ", "op1")
+        await store.answer_info(number, "Kapı no 7", "op1")
+        resolved = await store.resolve(number, "Boru değiştirildi", "aski1")
+        assert (resolved.status, resolved.resolution) == (TicketStatus.RESOLVED,
+                                                          "Boru değiştirildi")
+        assert resolved.resolved_at is not None
+        trail = await store.events(number)
+        assert trail[-5].changes["suggested"] == [None, "aski-ariza"]
+        assert "overridden" not in trail[-5].changes
+        assert trail[-4].action == "answer" and trail[-4].changes == {
+            "answer": [None, "Ekip yola çıktı"]}
+        assert trail[-3].changes["note"] == [None, "Kapı numarası?"]
+        assert trail[-2].changes["status"] == ["info_requested", "in_progress"]
+        assert trail[-2].actor == "op1" and trail[-2].changes["note"] == [None, "Kapı no 7"]
+
+    async def test_a_return_needs_a_reason_and_a_reroute_another_unit(
+        self, store: TicketStore
+    ) -> None:
+        number = (await store.create(draft(), "op1")).number
+        await store.forward(number, "aski-ariza", None, "op1", suggested="aski-ariza")
+        with pytest.raises(InvalidTicket):
+            await store.return_to_call_centre(number, "", "aski1")
+        with pytest.raises(InvalidTransition):
+            await store.forward(number, "aski-ariza", None, "op1")
+        moved = await store.forward(number, "aski-kanal", "Kanal", "sup1", suggested="aski-ariza")
+        assert moved.unit == "aski-kanal"
+        last = (await store.events(number))[-1]
+        assert last.changes["overridden"] == [None, True]
+        assert last.changes["unit"] == ["aski-ariza", "aski-kanal"]
+        returned = await store.return_to_call_centre(number, "Bizim değil", "aski2")
+        assert (returned.status, returned.unit, returned.resolve_due_at) == (
+            TicketStatus.RETURNED, None, None)
+        assert returned.is_open  # waiting at 153, not closed
+
     async def test_calls_and_tickets_link_many_to_many_once_each(self, store: TicketStore) -> None:
         first = await store.create(draft(), "op1", call_id="alo153-1767225600.1")
         second = await store.create(draft("Çöp alınmadı", category="cop-toplama"), "op1")
