@@ -25,6 +25,7 @@ from cti.domain.tickets.reference import reference
 from cti.domain.tickets.ticket import TicketDraft
 from tests.e2e.conftest import NewPage
 from tests.e2e.test_console_calls import PASSWORD, api, script_errors
+from tests.e2e.test_console_escaping import HOSTILE, PAYLOADS
 
 UNIT = "abb-aydinlatma"
 RESOLUTION = "Direkteki ampul ve sigorta değiştirildi; lamba yanıyor."
@@ -109,4 +110,42 @@ async def test_a_unit_user_acknowledges_and_resolves_a_ticket_with_a_photo(
              if e["action"] == "status"]
     assert steps[-2:] == [("zeynep", ["forwarded", "in_progress"]),
                           ("zeynep", ["in_progress", "resolved"])]
+    assert script_errors(console_errors) == []
+
+
+async def test_not_ours_sends_it_back_to_153_and_hostile_text_stays_text(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    tickets = service.stores.tickets
+    draft = TicketDraft(description=HOSTILE, address=HOSTILE, citizen_name=PAYLOADS[0],
+                        category="sokak-lambasi", district="seyhan")
+    number = (await tickets.create(draft, "ayse")).number
+    await tickets.forward(number, UNIT, HOSTILE, "ayse")
+    page = await new_page(viewport={"width": 800, "height": 1100})  # a tablet held upright
+    await sign_in(page, service.http_url, "zeynep")
+    await page.locator("#inbox-list tbody tr", has_text=number).get_by_test_id(
+        "open-ticket").click()
+    await expect(page.get_by_test_id("ticket-description")).to_have_text(HOSTILE)
+    await expect(page.get_by_test_id("ticket-trail")).to_contain_text(PAYLOADS[1])
+
+    await page.click("#btn-return")
+    await expect(page.get_by_test_id("action-form")).to_contain_text("yeniden yönlendirilir")
+    await page.click("#action-submit")  # no reason: refused on the page, nothing sent
+    await expect(page.get_by_test_id("action-error")).to_contain_text("metni yazın")
+    await page.fill("#action-text", f"Köprü Karayolları'nın {PAYLOADS[2]}")
+    await page.keyboard.press("Control+Enter")
+    await expect(page.get_by_test_id("notice")).to_contain_text("153'e iade edildi")
+    await expect(page.get_by_test_id("ticket")).to_be_hidden()
+    await expect(page.locator("#inbox-list tbody")).to_contain_text("Bekleyen başvuru yok")
+
+    ticket: dict[str, Any] = await api(page, f"/api/tickets/{number}")
+    assert ticket["error"]["code"] == "ticket_not_found"  # not the unit's any more
+    returned = await tickets.detail(number)
+    assert returned is not None
+    assert (returned.ticket.status.value, returned.ticket.unit) == ("returned", None)
+    last = returned.events[-1]
+    assert (last.actor, last.changes["note"][1]) == ("zeynep",
+                                                     f"Köprü Karayolları'nın {PAYLOADS[2]}")
+    assert await page.evaluate("window.pwned") is None
+    assert await page.locator("#inbox img, #inbox svg, #inbox script").count() == 0
     assert script_errors(console_errors) == []

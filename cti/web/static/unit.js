@@ -237,6 +237,7 @@ async function openTicket(number, focus = true) {
 }
 function closeTicket() { S.ticket = null; hideAction(); $("ticket").hidden = true; $("ticket-empty").hidden = false; }
 function showTicket(t) {
+  if (!S.ticket || S.ticket.number !== t.number) hideAction(); // a half-written step stays with its ticket
   S.ticket = t; $("ticket-empty").hidden = true; $("ticket").hidden = false;
   $("ticket-number").textContent = t.number;
   $("ticket-status").textContent = pair(statusWords(t.status)); $("ticket-status").dataset.status = t.status;
@@ -334,7 +335,7 @@ function startAction(name) {
   const a = ACTIONS[name]; S.action = name;
   $("action-title").textContent = pair(a.title); $("action-help").textContent = pair(a.help);
   $("action-text-label").textContent = pair(a.label);
-  const text = $("action-text"); text.value = ""; text.maxLength = a.max; text.required = true;
+  const text = $("action-text"); text.value = ""; text.maxLength = a.max; $("action-error").textContent = "";
   $("action-photos").value = ""; $("action-photos-box").hidden = !a.photos;
   $("action-form").hidden = false; $("action-form").dataset.action = name; text.focus();
 }
@@ -358,9 +359,11 @@ async function submit(name) {
   if (S.busy || !S.ticket) return;
   const a = ACTIONS[name]; const number = S.ticket.number;
   const text = $("action-text").value.trim();
-  if (a.field && !text) { notice("Lütfen metni yazın / please write the text"); $("action-text").focus(); return; }
+  // Said beside the form (on a tablet the notice line is a screen away); the server checks again.
+  const refuse = (message) => { $("action-error").textContent = message; };
+  if (a.field && !text) { refuse("Lütfen metni yazın / please write the text"); $("action-text").focus(); return; }
   const files = a.photos ? [...$("action-photos").files] : [];
-  const tooBig = checkFiles(files); if (tooBig) { notice(tooBig); return; }
+  const tooBig = checkFiles(files); if (tooBig) { refuse(tooBig); return; }
   S.busy = true; $("action-submit").disabled = true;
   try {
     await upload(number, files);
@@ -369,7 +372,7 @@ async function submit(name) {
     if (WAITING.includes(ticket.status) || name === "resolve") showTicket(ticket); else closeTicket();
     await loadList(false);
   } catch (e) {
-    notice(e.message);
+    if (S.action) refuse(e.message); else notice(e.message);
     if (files.length) openTicket(number, false); // some photos may have landed: show them
   } finally { S.busy = false; $("action-submit").disabled = false; }
 }
