@@ -3,7 +3,9 @@ simulated citizens, so the console's pops have something to show."""
 
 from __future__ import annotations
 
+import functools
 import random
+import time
 
 from cti.domain.roles import Role
 from cti.domain.routing import suggest
@@ -25,6 +27,8 @@ UNIT_STAFF = (
     ("birim.cukurova", "Çukurova Temizlik Demo", "cukurova-temizlik-isleri"),
 )
 DEMO_DISTRICTS = ("seyhan", "cukurova", "yuregir", "saricam")
+HISTORY_DAYS = 21
+DAY = 86_400.0
 # (category, description) of the earlier requests some demo citizens made
 REQUESTS = (
     ("su-arizasi", "Sokakta su borusu patladı, su akıyor."),
@@ -56,24 +60,29 @@ async def seed_people(users: UserStore, extensions: list[str]) -> list[str]:
 
 
 async def seed_history(tickets: TicketStore, traffic: Traffic, *, share: float = 0.4) -> int:
-    """Earlier tickets for some of the demo's citizens (the same numbers call again)."""
+    """Earlier tickets for some of the demo's citizens (the same numbers call again), dated up
+    to three weeks back, so some of those forwarded are overdue and the escalation ladder has
+    work the moment the demo starts."""
     if (await tickets.search(limit=1)).tickets:
         return 0  # seeded by an earlier demo run
     pick = random.Random(4982)
     made = 0
+    now = time.time()
     for citizen in traffic.citizens:
         if pick.random() > share:
             continue
         for _ in range(pick.randint(1, 3)):
             category, text = pick.choice(REQUESTS)
             district = pick.choice(DEMO_DISTRICTS)
-            ticket = await tickets.create(TicketDraft(
+            then = now - pick.uniform(0, HISTORY_DAYS) * DAY
+            dated = tickets.with_clock(functools.partial(float, then))
+            ticket = await dated.create(TicketDraft(
                 description=text, category=category, citizen_phone=citizen.number,
                 citizen_name=citizen.name, district=district), "demo")
             if pick.random() < 0.5:
                 unit = suggest(category, district, "neighbourhood_street").unit
                 if unit is not None:  # a district is given: routing always names the unit
-                    await tickets.forward(ticket.number, unit.code, None, "demo",
-                                          suggested=unit.code)
+                    await dated.forward(ticket.number, unit.code, None, "demo",
+                                        suggested=unit.code)
             made += 1
     return made

@@ -8,6 +8,7 @@ is read (a read first would pin a snapshot that a concurrent commit makes stale)
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Callable
@@ -68,6 +69,12 @@ class TicketStore:
         self._clock = clock
         self._rules = rules or deadline_rules()
         self._notices = notices
+
+    def with_clock(self, clock: Callable[[], float]) -> TicketStore:
+        """The same store reading another clock: the demo dates its history in the past."""
+        other = copy.copy(self)
+        other._clock = clock
+        return other
 
     async def create(self, draft: TicketDraft, actor: str, call_id: str | None = None) -> Ticket:
         """A new ticket, numbered in its year; bound to `call_id` (a Linkedid) when given."""
