@@ -85,5 +85,9 @@ def sign_in_here(http_url: str, usernames: list[str], password: str) -> str:
         f"Operatör konsolu / operator console: {http_url}/",
         f"  kullanıcılar / users: {', '.join(usernames)}   parola / password: {password}",
         "  (an operator user sees the pops of the simulated softphone with their extension)",
+        f"Birim gelen kutusu / unit inbox:   {http_url}/static/unit.html   (birim.seyhan, …)",
+        f"Takip / follow-up (supervizor):    {http_url}/static/takip.html",
+        f"Saha ekibi / field team (saha1):   {http_url}/static/field.html",
+        f"Yönetim / admin (yonetici):        {http_url}/static/admin.html",
         "",
     ])
