@@ -82,6 +82,10 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("GET", "/api/leave-days"): SIGNED_IN,
     ("POST", "/api/leave-days"): frozenset({ADMIN}),
     ("DELETE", "/api/leave-days/{day}"): frozenset({ADMIN}),
+    # The outbox: a ticket's delivery log for the call centre; what is stuck, for the
+    # supervisor who chases it.
+    ("GET", f"{_TICKET}/deliveries"): _CALL_CENTRE,
+    ("GET", "/api/outbox"): frozenset({SUPERVISOR, ADMIN}),
     # People and the read audit.
     ("GET", "/api/users"): frozenset({ADMIN, SUPERVISOR}),
     ("POST", "/api/users"): frozenset({ADMIN}),

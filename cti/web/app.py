@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
+from cti.notify.delivery_log import OutboxQueries
 from cti.storage.call_notes import CallNotebook
 from cti.storage.leave_days import LeaveDays
 from cti.storage.units import UnitStore
@@ -14,6 +15,7 @@ from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Ticket
 from cti.web.routes.audit import routes as audit_routes
 from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
+from cti.web.routes.deliveries import routes as delivery_routes
 from cti.web.routes.health import routes as health_routes
 from cti.web.routes.inbox import routes as inbox_routes
 from cti.web.routes.leave_days import routes as leave_day_routes
@@ -31,6 +33,7 @@ from cti.web.state import (
     CONSOLE,
     HEALTH,
     LEAVE_DAYS,
+    OUTBOX,
     PEOPLE,
     QUEUES,
     TICKETS,
@@ -53,6 +56,7 @@ def create_app(
     access_audit: ReadAudit | None = None,
     units: UnitStore | None = None,
     leave_days: LeaveDays | None = None,
+    outbox: OutboxQueries | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -65,6 +69,7 @@ def create_app(
     tickets and the reference data.
     With `units` and `leave_days` (which need `access_audit`: changes are written there) it
     serves the organisation, the routing suggestion and the leave days.
+    With `outbox` it serves the tickets' delivery logs and the messages stuck in the outbox.
     """
     if (tickets is None) != (access_audit is None):
         raise ValueError("tickets and access_audit come together: every read is audited")
@@ -96,6 +101,9 @@ def create_app(
         app.router.add_routes(inbox_routes)
         app.router.add_routes(audit_routes)
     _organisation(app, units, leave_days)
+    if outbox is not None:
+        app[OUTBOX] = outbox
+        app.router.add_routes(delivery_routes)
     return app
 
 

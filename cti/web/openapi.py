@@ -6,7 +6,13 @@ A test holds it to the routes the app registers and to the answers they actually
 from __future__ import annotations
 
 from cti.storage.call_search import MAX_PAGE
-from cti.web import openapi_console, openapi_inbox, openapi_organisation, openapi_people
+from cti.web import (
+    openapi_console,
+    openapi_deliveries,
+    openapi_inbox,
+    openapi_organisation,
+    openapi_people,
+)
 from cti.web.call_params import DEFAULT_LIMIT, MAX_CALL_ID
 from cti.web.openapi_schemas import SCHEMAS, Schema, ref
 from cti.web.openapi_tickets import PATHS as TICKET_PATHS
@@ -142,11 +148,12 @@ DOCUMENT: Schema = {
         **openapi_console.PATHS,
         **openapi_inbox.PATHS,
         **openapi_organisation.PATHS,
+        **openapi_deliveries.PATHS,
     },
     "components": {
         "schemas": {**SCHEMAS, **openapi_people.SCHEMAS, **openapi_console.SCHEMAS,
                     **TICKET_SCHEMAS, **openapi_inbox.SCHEMAS,
-                    **openapi_organisation.SCHEMAS},
+                    **openapi_organisation.SCHEMAS, **openapi_deliveries.SCHEMAS},
         "securitySchemes": openapi_people.SECURITY_SCHEMES,
         "responses": {
             "BadRequest": _json("A parameter is unknown, repeated or invalid", "Error"),

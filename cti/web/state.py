@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from cti.console.desk import ConsoleDesk
+from cti.notify.delivery_log import OutboxQueries
 from cti.storage.call_notes import CallNotebook
 from cti.storage.leave_days import LeaveDays
 from cti.storage.units import UnitStore
@@ -22,3 +23,4 @@ TICKETS = web.AppKey[Tickets]("tickets")
 ACCESS_AUDIT = web.AppKey[ReadAudit]("access_audit")
 UNITS = web.AppKey("units", UnitStore)
 LEAVE_DAYS = web.AppKey("leave_days", LeaveDays)
+OUTBOX = web.AppKey("outbox", OutboxQueries)

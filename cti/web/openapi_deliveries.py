@@ -1,0 +1,98 @@
+"""The OpenAPI paths and schemas of the delivery log and the stuck outbox
+(`cti.web.routes.deliveries`); `cti.web.openapi` merges them into the document."""
+
+from __future__ import annotations
+
+from cti.notify.delivery_log import MAX_PAGE
+from cti.web.openapi_people import REFUSALS
+from cti.web.openapi_schemas import STRING, Schema, closed, moment, nullable, ref
+from cti.web.routes.deliveries import DEFAULT_LIMIT
+
+
+def _json(description: str, schema: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+_ERRORS = {"500": {"$ref": "#/components/responses/InternalError"}}
+_BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
+_NUMBER: Schema = {"type": "string", "pattern": r"^153-[0-9]{4}-([0-9]{6}|[1-9][0-9]{6})$",
+                   "examples": ["153-2026-000123"]}
+
+_TICKET_DELIVERIES: Schema = {
+    "operationId": "listTicketDeliveries",
+    "summary": "The ticket's e-mails and SMS, oldest first, each with every try",
+    "description": "Phone numbers are masked; message texts are not shown.",
+    "parameters": [{"name": "number", "in": "path", "required": True,
+                    "description": "the ticket's number", "schema": _NUMBER}],
+    "responses": {
+        "200": _json("The ticket's deliveries", "TicketDeliveries"),
+        "400": _BAD_REQUEST,
+        **REFUSALS,
+        "404": _json("No such ticket", "Error"),
+        **_ERRORS,
+    },
+}
+_STUCK: Schema = {
+    "operationId": "listStuckMessages",
+    "summary": "Messages that failed for good, or are still waiting to go, newest first",
+    "parameters": [
+        {"name": "status", "in": "query", "required": False,
+         "description": "failed (given up) or pending (waiting for a try)",
+         "schema": {"enum": ["failed", "pending"], "default": "failed"}},
+        {"name": "limit", "in": "query", "required": False, "description": "messages per page",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                    "default": DEFAULT_LIMIT}},
+    ],
+    "responses": {
+        "200": _json("The messages", "StuckMessages"),
+        "400": _BAD_REQUEST,
+        **REFUSALS,
+        **_ERRORS,
+    },
+}
+
+PATHS: dict[str, Schema] = {
+    "/api/tickets/{number}/deliveries": {"get": _TICKET_DELIVERIES},
+    "/api/outbox": {"get": _STUCK},
+}
+
+_TRY = closed(
+    {**moment("at", "when it was tried"), "ok": {"type": "boolean"},
+     "detail": {"type": "string", "description": "sent, or why not (Turkish / English)"}},
+    "One try at sending a message.",
+)
+_DELIVERY = closed(
+    {
+        "id": {"type": "integer"},
+        "ticket": nullable(_NUMBER),
+        "channel": {"enum": ["email", "sms"]},
+        "purpose": {"type": "string", "description": "e.g. warning, citizen_forwarded"},
+        "recipient": {"type": "string",
+                      "description": "an e-mail address, or a phone number masked but for "
+                                     "its last two digits"},
+        "subject": STRING,
+        "status": {"enum": ["pending", "sent", "failed"]},
+        "attempts": {"type": "integer", "minimum": 0},
+        **moment("created_at", "written to the outbox"),
+        **moment("next_attempt_at", "the next try is due (pending only)", optional=True),
+        **moment("sent_at", "handed to the mail server or SMS gateway", optional=True),
+        "last_error": nullable(STRING),
+        "provider_id": nullable({"type": "string",
+                                 "description": "the e-mail's Message-ID, the SMS job id"}),
+        "tries": {"type": "array", "items": ref("DeliveryTry")},
+    },
+    "An e-mail or SMS in the outbox.",
+)
+SCHEMAS: dict[str, Schema] = {
+    "DeliveryTry": _TRY,
+    "Delivery": _DELIVERY,
+    "TicketDeliveries": closed(
+        {"ticket": _NUMBER, "messages": {"type": "array", "items": ref("Delivery")}},
+        "What was sent about a ticket.",
+    ),
+    "StuckMessages": closed(
+        {"status": {"enum": ["failed", "pending"]},
+         "messages": {"type": "array", "items": ref("Delivery")}},
+        "Messages that failed or wait.",
+    ),
+}
