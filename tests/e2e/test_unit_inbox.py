@@ -23,8 +23,8 @@ from cti.config import Settings
 from cti.domain.roles import Role
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.ticket import TicketDraft
-from tests.e2e.conftest import NewPage
-from tests.e2e.test_console_calls import PASSWORD, api, script_errors
+from tests.e2e.conftest import NewPage, script_errors
+from tests.e2e.test_console_calls import PASSWORD, api
 from tests.e2e.test_console_escaping import HOSTILE, PAYLOADS
 
 UNIT = "abb-aydinlatma"
