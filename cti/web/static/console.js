@@ -3,7 +3,8 @@
 const $ = (id) => document.getElementById(id);
 const S = { me: null, csrf: "", ref: null, codes: { dispositions: [], pauses: [] },
   ws: null, retry: 0, pops: new Map(), call: null, wrapup: [], agent: null, ticket: null,
-  skew: 0, chosen: null, pinger: null, signedIn: false };
+  skew: 0, chosen: null, pinger: null, signedIn: false,
+  units: null, suggested: null, kind: "", picked: false, asked: { form: 0, ticket: 0 } };
 
 const STATUS = {
   offline: ["Kuyrukta değil", "Not in queue"], available: ["Hazır", "Available"],
@@ -55,6 +56,7 @@ async function enter(session) {
   $("login").hidden = true; $("console").hidden = false;
   $("me").textContent = `${S.me.full_name || S.me.username}` + (S.me.extension ? ` · dahili ${S.me.extension}` : "");
   try { S.ref = await api("GET", "/api/reference"); fillReference(); } catch (e) { notice(e.message); }
+  try { S.units = await api("GET", "/api/units"); fillUnits(); } catch (e) { notice(e.message); }
   const phone = !!S.me.extension;
   for (const id of ["btn-join", "btn-leave", "pause-reason", "btn-pause", "btn-resume"]) $(id).hidden = !phone;
   if (phone) connect();
@@ -212,7 +214,7 @@ function renderCall() {
 }
 
 // --- the working screen: tickets ------------------------------------------------------------
-const FORM_FIELDS = ["t-phone", "t-name", "t-tc", "t-category", "t-priority", "t-district", "t-neighbourhood", "t-address", "t-description"];
+const FORM_FIELDS = ["t-phone", "t-name", "t-tc", "t-category", "t-priority", "t-district", "t-location-kind", "t-neighbourhood", "t-address", "t-description"];
 function draftKey() { return S.call ? `draft:${S.call.call_id}` : null; }
 function startWork(call, focus = true) {
   showForm();
@@ -220,6 +222,7 @@ function startWork(call, focus = true) {
   $("t-phone").value = caller.number || ""; $("t-name").value = caller.name || "";
   const saved = sessionStorage.getItem(`draft:${call.call_id}`);
   if (saved) { try { const d = JSON.parse(saved); for (const id of FORM_FIELDS) if (d[id] !== undefined) $(id).value = d[id]; fillNeighbourhoods(d["t-neighbourhood"]); } catch { /* ignore */ } }
+  suggestForm();
   if (focus) $("t-description").focus();
 }
 $("ticket-form").addEventListener("input", () => {
@@ -240,11 +243,14 @@ $("ticket-form").addEventListener("submit", async (ev) => {
   try {
     const ticket = await api("POST", "/api/tickets", body);
     const key = draftKey(); if (key) sessionStorage.removeItem(key);
-    $("ticket-form").reset(); showTicket(ticket.ticket || ticket); notice("Kayıt oluşturuldu / ticket created");
+    S.kind = $("t-location-kind").value; // not a ticket field: it only steers the suggestion
+    $("ticket-form").reset(); showSuggestion("t-suggestion", null);
+    showTicket(ticket.ticket || ticket); notice("Kayıt oluşturuldu / ticket created");
   } catch (e) { notice(e.message); }
 });
 
 async function openTicket(number) {
+  S.kind = "";
   try {
     let data = await api("GET", `/api/tickets/${encodeURIComponent(number)}`);
     if (S.call && !S.call.ended) {
@@ -258,9 +264,13 @@ function showTicket(t) {
   $("ticket-number").textContent = t.number; $("ticket-status").textContent = statusLabel(t.status);
   $("ticket-status").dataset.status = t.status;
   $("ticket-summary").textContent = [categoryLabel(t.category), t.district, t.neighbourhood, t.address, t.description].filter(Boolean).join(" · ");
-  const actionable = t.status === "new";
-  $("btn-solve").disabled = !actionable; $("btn-forward").disabled = !actionable;
-  suggestUnit();
+  const status = S.ref && (S.ref.statuses || []).find((s) => s.code === t.status);
+  $("btn-solve").disabled = t.status !== "new";
+  // A new ticket is forwarded; one already at a unit, or returned by it, is re-routed.
+  $("btn-forward").disabled = !(status ? (status.next || []).includes("forwarded") : t.status === "new");
+  $("forward-location-kind").value = S.kind || "";
+  S.picked = false; S.suggested = null; markOverride();
+  suggestTicket();
 }
 async function solve() {
   if (!S.ticket) return;
@@ -274,8 +284,11 @@ async function solve() {
 async function forward() {
   if (!S.ticket) return;
   try {
+    const unit = $("forward-unit").value;
+    if (!unit) { notice("Bir birim seçin / choose a unit"); $("forward-unit").focus(); return; }
+    // Both go to the trail: what the rules suggested and what the operator chose.
     const data = await api("POST", `/api/tickets/${encodeURIComponent(S.ticket.number)}/forward`,
-      { unit: $("forward-unit").value, note: $("ticket-resolution").value.trim() });
+      { unit, suggested: S.suggested, note: $("ticket-resolution").value.trim() });
     showTicket(data.ticket || data); notice("Kayıt yönlendirildi / ticket forwarded");
   } catch (e) { notice(e.message); }
 }
@@ -295,25 +308,64 @@ $("search-form").addEventListener("submit", async (ev) => {
 
 // --- reference data -------------------------------------------------------------------------
 function option(value, text) { return el("option", { text, attrs: { value } }); }
-// The units a ticket can be forwarded to, until the organisation is data of its own (routing
-// rules come later): ASKİ, the metropolitan municipality's departments by category group, and
-// each district municipality.
-function units(ref) {
-  const list = [];
-  for (const o of ref.organisations || []) if (o.code === "aski") list.push({ code: "aski", name: o.name_tr });
-  for (const g of ref.groups || []) list.push({ code: `buyuksehir-${g.code}`, name: `Büyükşehir — ${g.name_tr}` });
-  for (const d of ref.districts || []) list.push({ code: `ilce-${d.code}`, name: `${d.name} Belediyesi` });
-  return list;
+// The forward picker: the admin's organisation (GET /api/units), active units only, one group
+// per municipality or ASKİ, indented by depth.
+function fillUnits() {
+  const box = $("forward-unit"); box.replaceChildren(option("", "— birim seçin / choose a unit —"));
+  let group = null;
+  for (const u of S.units.units || []) {
+    if (!u.active) continue;
+    if (u.depth === 0) { group = el("optgroup", { attrs: { label: u.name_tr } }); box.append(group); }
+    (group || box).append(option(u.code, "\u00a0\u00a0".repeat(u.depth) + u.name_tr));
+  }
+  for (const id of ["t-location-kind", "forward-location-kind"]) {
+    const kind = $(id); kind.replaceChildren(option("", "— bilinmiyor / unknown —"));
+    for (const k of S.units.location_kinds || []) kind.append(option(k.code, `${k.name_tr} / ${k.name_en}`));
+  }
 }
-function suggestUnit() {
-  const ref = S.ref || {};
-  const c = (ref.categories || []).find((x) => x.code === $("t-category").value || (S.ticket && x.code === S.ticket.category));
-  if (!c) return;
-  const district = (S.ticket && S.ticket.district) || $("t-district").value;
-  const code = c.organisation === "aski" ? "aski"
-    : c.organisation === "district" && district ? `ilce-${district}` : `buyuksehir-${c.group}`;
-  if ([...$("forward-unit").options].some((o) => o.value === code)) $("forward-unit").value = code;
+function canSuggest() {
+  const roles = (S.me && S.me.roles) || [];
+  return roles.includes("operator") || roles.includes("supervisor");
 }
+// The rules' suggestion for a category, district and kind of place; the newest question wins
+// (an older answer arriving late is dropped).
+async function askSuggestion(where, category, district, kind) {
+  const n = ++S.asked[where];
+  if (!category || !canSuggest()) return null;
+  const query = new URLSearchParams({ category });
+  if (district) query.set("district", district);
+  if (kind) query.set("location_kind", kind);
+  try {
+    const found = await api("GET", `/api/routing/suggest?${query}`);
+    return n === S.asked[where] ? found : undefined;
+  } catch (e) { if (n === S.asked[where]) notice(e.message); return undefined; }
+}
+function showSuggestion(id, found) {
+  const box = $(id); box.replaceChildren(); box.hidden = !found;
+  if (!found) return;
+  box.append(el("strong", { text: found.unit ? found.label : "Öneri yok / no suggestion" }),
+    el("span", { cls: "reason", text: found.reason_tr }));
+}
+async function suggestForm() {
+  const found = await askSuggestion("form", $("t-category").value, $("t-district").value, $("t-location-kind").value);
+  if (found !== undefined) showSuggestion("t-suggestion", found);
+}
+async function suggestTicket() {
+  const t = S.ticket; if (!t) return;
+  const found = await askSuggestion("ticket", t.category, t.district, $("forward-location-kind").value);
+  if (found === undefined) return;
+  S.suggested = (found && found.unit) || null;
+  showSuggestion("forward-suggestion", found);
+  if (S.suggested && !S.picked) $("forward-unit").value = S.suggested;
+  markOverride();
+}
+function markOverride() {
+  const unit = $("forward-unit").value;
+  $("forward-override").hidden = !S.suggested || !unit || unit === S.suggested;
+}
+for (const id of ["t-category", "t-district", "t-location-kind"]) $(id).addEventListener("change", suggestForm);
+$("forward-location-kind").addEventListener("change", () => { S.kind = $("forward-location-kind").value; suggestTicket(); });
+$("forward-unit").addEventListener("change", () => { S.picked = true; markOverride(); });
 function fillReference() {
   const ref = S.ref || {};
   const cat = $("t-category"); cat.replaceChildren(option("", "— seçin / choose —"));
@@ -330,8 +382,6 @@ function fillReference() {
   const dist = $("t-district"); dist.replaceChildren(option("", "—"));
   for (const d of ref.districts || []) dist.append(option(d.code, d.name || d.code));
   fillNeighbourhoods();
-  const unit = $("forward-unit"); unit.replaceChildren();
-  for (const u of units(ref)) unit.append(option(u.code, u.name));
 }
 function fillNeighbourhoods(selected) {
   const box = $("t-neighbourhood"); box.replaceChildren(option("", "—"));
