@@ -72,7 +72,7 @@ async def photo_counts(session: AsyncSession, task_ids: list[int]) -> dict[int, 
     statement = (select(TicketAttachmentRow.field_task_id, func.count())
                  .where(TicketAttachmentRow.field_task_id.in_(task_ids), IS_PHOTO)
                  .group_by(TicketAttachmentRow.field_task_id))
-    rows = (await session.execute(statement)).tuples()
+    rows = (await session.execute(statement)).all()
     return {int(task_id or 0): int(count) for task_id, count in rows}
 
 

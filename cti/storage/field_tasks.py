@@ -95,7 +95,7 @@ class FieldTaskStore:
         if not 1 <= limit <= MAX_LIST:
             raise ValueError(f"limit must be between 1 and {MAX_LIST}, not {limit}")
         async with self._sessions() as session:
-            pairs = (await session.execute(listing(status, limit))).tuples().all()
+            pairs = (await session.execute(listing(status, limit))).all()
             counts = await photo_counts(session, [task.id for task, _ in pairs])
             return [to_task(task, await task_ticket(session, ticket), counts.get(task.id, 0))
                     for task, ticket in pairs]

@@ -104,15 +104,15 @@ def _fonts(table: dict[int, PdfObject]) -> dict[str, dict[int, str]]:
 def _cmap(stream: bytes) -> dict[int, str]:
     mapping: dict[int, str] = {}
     for kind, section in re.findall(rb"beginbf(char|range)(.*?)endbf\1", stream, re.S):
-        hexes = [int(h, 16) if kind == b"range" else h
-                 for h in re.findall(rb"<([0-9A-Fa-f]+)>", section)]
+        hexes: list[bytes] = re.findall(rb"<([0-9A-Fa-f]+)>", section)
         if kind == b"char":  # pairs: a code, the text it stands for (UTF-16BE)
             for code, target in zip(hexes[::2], hexes[1::2], strict=True):
                 mapping[int(code, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be")
-        else:  # triples: first..last map to base, base+1, …
-            for first, last, base in zip(hexes[::3], hexes[1::3], hexes[2::3], strict=True):
-                for offset, code in enumerate(range(first, last + 1)):
-                    mapping[code] = chr(base + offset)
+            continue
+        numbers = [int(h, 16) for h in hexes]  # triples: first..last map to base, base+1, …
+        for first, last, base in zip(numbers[::3], numbers[1::3], numbers[2::3], strict=True):
+            for offset, glyph in enumerate(range(first, last + 1)):
+                mapping[glyph] = chr(base + offset)
     return mapping
 
 

@@ -20,7 +20,7 @@ ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 
 def at(*parts: int) -> float:
-    return datetime(*parts, tzinfo=ISTANBUL).timestamp()  # type: ignore[misc]
+    return datetime(*parts, tzinfo=ISTANBUL).timestamp()  # type: ignore[arg-type,misc]
 
 
 def picture(width: int, height: int, kind: str = "JPEG", colour: tuple[int, ...] = (200, 40, 40),
