@@ -44,7 +44,10 @@ const EVENT = {
   created: ["Kayıt açıldı", "Opened"], updated: ["Bilgiler güncellendi", "Details changed"],
   status: ["Durum değişti", "Status changed"], linked_call: ["Çağrı bağlandı", "Call linked"],
   attachment_added: ["Ek eklendi", "File attached"], answer: ["Birimin yanıtı", "Unit's answer"],
-  escalated: ["Süre aşımı", "Deadline missed"], field_report: ["Saha tutanağı", "Field report"],
+  escalated: ["Süre aşımı", "Deadline missed"],
+  field_task_opened: ["Saha ekibine görev açıldı", "Field task opened"],
+  field_task_taken: ["Saha ekibi görevi üstlendi", "Field task taken"],
+  field_report: ["Saha ekibi tutanak yazdı", "Field report written"],
 };
 // A status step named for what happened, by the status it reached (and, once, where from).
 const STEP = {
@@ -62,6 +65,7 @@ const INFO_ANSWERED = ["153 bilgiyi yanıtladı", "153 answered the question"];
 const LADDER = [["Yok", "None"], ["Hatırlatma e-postası gönderildi", "Reminder e-mail sent"],
   ["Uyarı e-postası gönderildi (birim ve müdürü)", "Warning e-mail sent (unit and manager)"],
   ["Saha ekibi yerinde tespite gönderildi", "Field team sent to revisit"]];
+const FIELD_REASON = { escalation: ["süre aşımı", "deadline missed"], manual: ["153'ün isteği", "asked by 153"] };
 const MISSED = { acknowledge: ["görme süresi geçti", "acknowledge deadline missed"],
   resolve: ["çözüm süresi geçti", "resolve deadline missed"] };
 // A note's meaning depends on the step it came with.
@@ -288,7 +292,7 @@ function renderTrail(t) {
     const item = el("li", { attrs: { "data-action": e.action } },
       el("span", { cls: "when", text: when(e.at) }), " ", el("strong", { text: pair(headline(e)) }),
       " ", el("span", { cls: "who", text: `— ${who}` }));
-    for (const line of changeLines(e)) item.append(el("div", { cls: "change", text: line }));
+    for (const line of [...changeLines(e), ...fieldLines(e, t)]) item.append(el("div", { cls: "change", text: line }));
     list.append(item);
   }
 }
@@ -298,6 +302,18 @@ function headline(e) {
   if (e.action !== "status" || !c.status) return EVENT[e.action] || [e.action, e.action];
   if (c.status[0] === "info_requested" && c.status[1] === "in_progress") return INFO_ANSWERED;
   return STEP[c.status[1]] || EVENT.status;
+}
+// A field task's entry: why it was opened; the inspector's notes, photos and the tutanak's file.
+function fieldLines(e, t) {
+  const c = e.changes || {}; const task = c.field_task && c.field_task[1];
+  if (!task || typeof task !== "object") return [];
+  const lines = [];
+  if (FIELD_REASON[task.reason]) lines.push(`Neden / Why: ${pair(FIELD_REASON[task.reason])}`);
+  if (typeof task.notes === "string" && task.notes) lines.push(`Saha notu / Field notes: ${task.notes}`);
+  const file = (t.attachments || []).find((a) => a.id === task.report);
+  if (file) lines.push(`Tutanak / Report: ${file.filename}`);
+  if (Array.isArray(task.photos) && task.photos.length) lines.push(`Fotoğraf / Photos: ${task.photos.length}`);
+  return lines;
 }
 function changeLines(e) {
   if (e.action === "created") return [];
