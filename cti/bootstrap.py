@@ -33,6 +33,9 @@ from cti.domain.calls.tracker import CallTracker
 from cti.live.bus import InProcessBus, LiveBus
 from cti.live.keeper import LiveStateKeeper
 from cti.live.redis_bus import RedisLiveBus
+from cti.notify.delivery_log import OutboxQueries
+from cti.notify.dispatcher import OutboxDispatcher
+from cti.notify.senders import configured_senders
 from cti.reconcile.reconciler import Reconciler
 from cti.service.call_ingest import CallIngest
 from cti.service.escalation import EscalationSweep
@@ -41,6 +44,7 @@ from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
 from cti.service.resync import LinkResync
 from cti.storage.access_audit import AccessAudit
+from cti.storage.attachment_files import AttachmentFiles
 from cti.storage.call_log import CallLog
 from cti.storage.call_notes import CallNotebook
 from cti.storage.caller_directory import CallerDirectory
@@ -79,6 +83,7 @@ class Stores:
     notes: CallNotebook
     units: UnitStore
     leave_days: LeaveDays
+    outbox: OutboxQueries
 
 
 @dataclass
@@ -96,6 +101,7 @@ class Services:
     desk: ConsoleDesk
     stores: Stores
     escalation: EscalationSweep
+    outbox: OutboxDispatcher | None = None  # sends what the outbox holds
     http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -127,6 +133,9 @@ async def running_services(settings: Settings) -> AsyncIterator[Services]:
         async with CallerDirectory(sessions, settings.blocklist) as callers:
             services = _build(settings, _stores(settings, sessions), callers,
                               EscalationSweep(sessions))
+            services.outbox = OutboxDispatcher(
+                sessions, configured_senders(settings),
+                attachments=AttachmentFiles(settings.data_dir / "attachments"))
             async with _serving(services, engine):
                 # Start-up's objects (modules, seed data, the app) live as long as the service:
                 # out of the collector's sight, a full collection takes ~10 ms instead of
@@ -148,7 +157,7 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
     app = create_app(calls=stores.call_log, queues=LiveQueues(services.live), health=health,
                      console=services.desk, people=stores.people, call_notes=stores.notes,
                      tickets=stores.tickets, access_audit=stores.audit, units=stores.units,
-                     leave_days=stores.leave_days)
+                     leave_days=stores.leave_days, outbox=stores.outbox)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
@@ -174,6 +183,7 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
         notes=CallNotebook(sessions),
         units=UnitStore(sessions),
         leave_days=LeaveDays(sessions),
+        outbox=OutboxQueries(sessions),
     )
 
 
@@ -248,6 +258,8 @@ def _start_tasks(services: Services) -> None:
                                   services.escalation.run_once, name="escalation"),
                             name="escalation"),
     ]
+    if services.outbox is not None:
+        services.outbox.start()
     services.ami.start()
 
 
@@ -257,6 +269,8 @@ async def _stop(services: Services) -> None:
     for task in services.tasks:
         task.cancel()
     await asyncio.gather(*services.tasks, return_exceptions=True)
+    if services.outbox is not None:
+        await services.outbox.stop()
     await services.writer.flush()  # what was accepted is written before we go
     await services.agi.close()
     await services.live.close()

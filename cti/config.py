@@ -61,6 +61,20 @@ class Settings:
     # Which channels' citizens get an SMS when their request is forwarded and when it is
     # resolved (`phone=forwarded+resolved,whatsapp=all,x=none`; "" turns them all off).
     citizen_sms: CitizenNotices = field(default_factory=lambda: notices.DEFAULT)
+    # The outbox's e-mail server. Without a host e-mails wait in the outbox (none is lost).
+    # smtp_tls: none, starttls (usually port 587) or tls (implicit TLS, usually port 465).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_tls: str = "starttls"
+    # The outbox's SMS: Netgsm's REST v2 API at this base URL, with the API user, its password
+    # and the approved sender name (msgheader). Without a URL SMS wait in the outbox.
+    sms_url: str = ""
+    sms_user: str = ""
+    sms_password: str = ""
+    sms_header: str = ""
 
     @property
     def database(self) -> str:
@@ -123,7 +137,20 @@ def _convert(name: str, raw: str) -> object:
             raise ConfigError(f"CTI_CITIZEN_SMS: {error}") from None
     if kind == "bool":
         return _flag(name, raw)
+    if name in _CHOICES:
+        return _choice(name, raw)
     return raw
+
+
+_CHOICES = {"smtp_tls": ("none", "starttls", "tls")}
+
+
+def _choice(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in _CHOICES[name]:
+        raise ConfigError(f"CTI_{name.upper()} must be one of {', '.join(_CHOICES[name])}, "
+                          f"not {raw!r}")
+    return value
 
 
 def _flag(name: str, raw: str) -> bool:
