@@ -1,0 +1,190 @@
+// ALO 153 administration: the units tickets are forwarded to, and the administrative leave days.
+// Everything shown is put in with textContent, never as HTML (see el()).
+const $ = (id) => document.getElementById(id);
+const S = { me: null, csrf: "", units: [], editing: null, signedIn: false };
+const KINDS = { organisation: ["Kurum", "Organisation"], department: ["Daire Başkanlığı", "Department"],
+  branch: ["Şube Müdürlüğü", "Branch"], directorate: ["Müdürlük", "Directorate"] };
+
+function el(tag, opts = {}, ...children) {
+  const node = document.createElement(tag);
+  if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
+  if (opts.cls) node.className = opts.cls;
+  for (const [k, v] of Object.entries(opts.attrs || {})) node.setAttribute(k, String(v));
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+function option(value, text) { return el("option", { text, attrs: { value } }); }
+function notice(text) { $("notice").textContent = text || ""; }
+function when(epoch) { return epoch ? new Date(epoch * 1000).toLocaleString("tr-TR") : ""; }
+
+class ApiError extends Error {
+  constructor(status, message, line) { super(message); this.status = status; this.line = line; }
+}
+async function api(method, path, body, contentType) {
+  const headers = { "Accept": "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = S.csrf;
+  let payload;
+  if (body instanceof Blob) { payload = body; headers["Content-Type"] = contentType || "text/csv"; }
+  else if (body !== undefined) { payload = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
+  const response = await fetch(path, { method, headers, credentials: "same-origin", body: payload });
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) {
+    if (response.status === 401 && S.signedIn) showLogin();
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.message || `HTTP ${response.status}`, error.line);
+  }
+  return data;
+}
+
+// --- sign in --------------------------------------------------------------------------------
+function showLogin() {
+  S.signedIn = false; $("admin").hidden = true; $("login").hidden = false; $("login-username").focus();
+}
+async function enter(session) {
+  if (!(session.user.roles || []).includes("admin")) {
+    $("login-error").textContent = "Bu sayfa yalnızca yöneticiler içindir / this page is for admins only";
+    try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
+    showLogin(); return;
+  }
+  S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
+  $("login").hidden = true; $("admin").hidden = false;
+  $("me").textContent = S.me.full_name || S.me.username;
+  await Promise.all([loadUnits(), loadLeaveDays()]);
+}
+$("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault(); $("login-error").textContent = "";
+  try {
+    const session = await api("POST", "/api/session", { username: $("login-username").value.trim(),
+      password: $("login-password").value });
+    $("login-password").value = ""; await enter(session);
+  } catch (e) { $("login-error").textContent = e.message; }
+});
+$("btn-logout").addEventListener("click", async () => {
+  try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
+  showLogin();
+});
+
+// --- units ----------------------------------------------------------------------------------
+async function loadUnits() {
+  try { S.units = (await api("GET", "/api/units")).units; renderUnits(); } catch (e) { notice(e.message); }
+}
+function kindLabel(kind) { const k = KINDS[kind]; return k ? `${k[0]} / ${k[1]}` : kind; }
+function matches(u, q) {
+  if (!q) return true;
+  const hay = `${u.code} ${u.name_tr} ${u.name_en} ${u.email} ${u.manager_email}`.toLocaleLowerCase("tr-TR");
+  return q.split(/\s+/).every((word) => hay.includes(word));
+}
+function renderUnits() {
+  const q = $("unit-search").value.trim().toLocaleLowerCase("tr-TR");
+  const inactive = $("unit-inactive").checked;
+  const body = $("units").tBodies[0]; body.replaceChildren();
+  let shown = 0;
+  for (const u of S.units) {
+    if ((!u.active && !inactive) || !matches(u, q)) continue;
+    shown++;
+    const name = el("td", { cls: `depth-${Math.min(u.depth, 3)}` }, el("span", { text: u.name_tr }),
+      el("span", { cls: "en", text: ` / ${u.name_en}` }));
+    const row = el("tr", { cls: "clickable" + (u.active ? "" : " inactive"), attrs: { "data-code": u.code } },
+      el("td", { cls: "code", text: u.code }), name, el("td", { text: kindLabel(u.kind) }),
+      el("td", { text: u.email || "—" }), el("td", { text: u.manager_email || "—" }),
+      el("td", { text: u.active ? "Aktif / active" : "Pasif / inactive" }));
+    row.addEventListener("click", () => edit(u));
+    body.append(row);
+  }
+  $("units-count").textContent = `${shown} / ${S.units.length} birim / units`;
+}
+$("unit-search").addEventListener("input", renderUnits);
+$("unit-inactive").addEventListener("change", renderUnits);
+
+function fillParents(selected, own) {
+  const box = $("u-parent"); box.replaceChildren(option("", "— yok (kurum) / none (organisation) —"));
+  for (const u of S.units) {
+    if (u.code === own || !u.active) continue;
+    box.append(option(u.code, "\u00a0\u00a0".repeat(u.depth) + `${u.name_tr} (${u.code})`));
+  }
+  box.value = selected || "";
+}
+function edit(unit) {
+  S.editing = unit ? unit.code : null;
+  const u = unit || { code: "", parent: "", kind: "directorate", name_tr: "", name_en: "", email: "",
+    manager_email: "", active: true };
+  $("edit-title").textContent = unit ? `${u.name_tr} (${u.code})` : "Yeni birim / New unit";
+  $("u-code").value = u.code; $("u-code").readOnly = !!unit;
+  fillParents(u.parent, u.code);
+  const kind = $("u-kind"); kind.replaceChildren();
+  for (const k of Object.keys(KINDS)) kind.append(option(k, kindLabel(k)));
+  kind.value = u.kind;
+  $("u-name-tr").value = u.name_tr; $("u-name-en").value = u.name_en;
+  $("u-email").value = u.email; $("u-manager").value = u.manager_email; $("u-active").checked = u.active;
+  $("unit-error").textContent = ""; $("edit-panel").hidden = false; $("u-name-tr").focus();
+}
+$("btn-new-unit").addEventListener("click", () => { edit(null); $("u-code").focus(); });
+$("u-cancel").addEventListener("click", () => { $("edit-panel").hidden = true; S.editing = null; });
+$("unit-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault(); $("unit-error").textContent = "";
+  const fields = { parent: $("u-parent").value || null, kind: $("u-kind").value,
+    name_tr: $("u-name-tr").value.trim(), name_en: $("u-name-en").value.trim(),
+    email: $("u-email").value.trim(), manager_email: $("u-manager").value.trim(),
+    active: $("u-active").checked };
+  try {
+    const saved = S.editing
+      ? await api("PATCH", `/api/units/${encodeURIComponent(S.editing)}`, fields)
+      : await api("POST", "/api/units", { code: $("u-code").value.trim(), ...fields });
+    $("edit-panel").hidden = true; S.editing = null;
+    notice(`Kaydedildi / saved: ${saved.unit.name_tr} (${saved.unit.code})`);
+    await loadUnits();
+  } catch (e) { $("unit-error").textContent = e.message; }
+});
+
+// --- CSV ------------------------------------------------------------------------------------
+$("import-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const file = $("import-file").files[0]; if (!file) return;
+  const dry = $("import-dry").checked;
+  const out = $("import-result"); out.className = ""; out.textContent = "Yükleniyor… / uploading…";
+  try {
+    const c = await api("POST", `/api/units/import${dry ? "?dry_run=true" : ""}`, file, "text/csv");
+    out.className = "ok";
+    out.textContent = (dry ? "Denetlendi, hiçbir şey yazılmadı / checked, nothing written: " : "Yüklendi / imported: ")
+      + `${c.added} yeni / added, ${c.changed} değişen / changed (${c.deactivated} pasif / deactivated), `
+      + `${c.unchanged} aynı / unchanged`;
+    if (!dry) await loadUnits();
+  } catch (e) {
+    out.className = "error";
+    out.textContent = (e.line ? `Satır ${e.line} / line ${e.line}: ` : "") + e.message;
+  }
+});
+
+// --- leave days -----------------------------------------------------------------------------
+async function loadLeaveDays() {
+  try { renderLeaveDays((await api("GET", "/api/leave-days")).leave_days); } catch (e) { notice(e.message); }
+}
+function renderLeaveDays(days) {
+  const body = $("leave-days").tBodies[0]; body.replaceChildren();
+  for (const d of days) {
+    const remove = el("button", { cls: "quiet", text: "Kaldır / remove", attrs: { type: "button", "data-day": d.day } });
+    remove.addEventListener("click", () => removeLeaveDay(d.day));
+    const shown = new Date(`${d.day}T12:00:00`).toLocaleDateString("tr-TR", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+    body.append(el("tr", { attrs: { "data-day": d.day } }, el("td", { text: shown }), el("td", { text: d.reason }),
+      el("td", { cls: "muted", text: `${d.added_by}, ${when(d.added_at)}` }), el("td", {}, remove)));
+  }
+  if (!days.length) body.append(el("tr", {}, el("td", { text: "İdari izin günü yok / no leave days" })));
+}
+$("leave-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault(); $("leave-error").textContent = "";
+  try {
+    await api("POST", "/api/leave-days", { day: $("leave-day").value, reason: $("leave-reason").value.trim() });
+    $("leave-form").reset(); await loadLeaveDays();
+  } catch (e) { $("leave-error").textContent = e.message; }
+});
+async function removeLeaveDay(day) {
+  $("leave-error").textContent = "";
+  try { await api("DELETE", `/api/leave-days/${encodeURIComponent(day)}`); await loadLeaveDays(); }
+  catch (e) { $("leave-error").textContent = e.message; }
+}
+
+// --- start ----------------------------------------------------------------------------------
+(async () => {
+  try { await enter(await api("GET", "/api/session")); } catch { showLogin(); }
+})();
