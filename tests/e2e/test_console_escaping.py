@@ -17,8 +17,8 @@ from cti.bootstrap import Services, running_services
 from cti.config import Settings
 from cti.domain.roles import Role
 from cti.telephony.ami.frames import Frame
-from tests.e2e.conftest import NewPage
-from tests.e2e.test_console_calls import PASSWORD, script_errors, sign_in
+from tests.e2e.conftest import NewPage, script_errors
+from tests.e2e.test_console_calls import PASSWORD, sign_in
 
 PAYLOADS = (
     '<img src=x onerror="window.pwned=1">',
