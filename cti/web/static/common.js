@@ -52,13 +52,15 @@ export async function api(method, url, body, { form = false } = {}) {
   return data;
 }
 
-// Sign-in for a page with a #login form (#login-username, #login-password) and #logout:
-// `enter(user)` runs once signed in (also when a session cookie is still valid on load).
-export function signInFlow({ enter, leave }) {
+// Sign-in for a page with a sign-in form (#login-username, #login-password, #login-error) and a
+// sign-out button: `enter(user)` runs once signed in (also when the session cookie is still
+// valid on load), `leave()` when signed out or the session ends.
+export function signInFlow({ enter, leave, form = "login-form", logout = "btn-logout" }) {
   const started = (answer) => { session.csrf = answer.csrf_token; session.user = answer.user; };
   session.onExpired = leave;
-  $("login").addEventListener("submit", async (event) => {
+  $(form).addEventListener("submit", async (event) => {
     event.preventDefault();
+    $("login-error").textContent = "";
     try {
       started(await api("POST", "/api/session", {
         username: $("login-username").value.trim(), password: $("login-password").value,
@@ -70,7 +72,7 @@ export function signInFlow({ enter, leave }) {
         ? "Kullanıcı adı veya parola yanlış / Wrong username or password" : error.message;
     }
   });
-  $("logout").addEventListener("click", async () => {
+  $(logout).addEventListener("click", async () => {
     try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
     session.user = null;
     leave();

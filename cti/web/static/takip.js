@@ -197,7 +197,7 @@ async function enter(user) {
   if (!ROLES.some((r) => (user.roles || []).includes(r))) {
     notice("Bu sayfa çağrı merkezi içindir / This page is for the call centre");
   }
-  $("login-box").hidden = true; $("page").hidden = false;
+  $("login").hidden = true; $("page").hidden = false;
   $("me").textContent = user.full_name || user.username;
   [S.ref, { units: S.units, location_kinds: S.kinds }] = await Promise.all([
     api("GET", "/api/reference"), api("GET", "/api/units")]);
@@ -206,7 +206,7 @@ async function enter(user) {
   await selectTab(S.tab);
 }
 
-function leave() { $("page").hidden = true; $("login-box").hidden = false; $("login-username").focus(); }
+function leave() { $("page").hidden = true; $("login").hidden = false; $("login-username").focus(); }
 
 for (const button of document.querySelectorAll("[data-tab]")) button.addEventListener("click", () => selectTab(button.dataset.tab));
 $("more").addEventListener("click", () => loadList(true));

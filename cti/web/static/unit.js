@@ -1,8 +1,9 @@
 // ALO 153 unit inbox: a municipal unit's staff see the requests 153 forwarded to them and answer
 // them. Everything that came from a citizen, an operator or another unit is put in with
-// textContent, never as HTML (see el()); the page's CSP forbids inline script and style.
-const $ = (id) => document.getElementById(id);
-const S = { me: null, csrf: "", ref: null, units: new Map(), signedIn: false, cursor: null,
+// textContent, never as HTML (common.js el()); the page's CSP forbids inline script and style.
+import { $, api, both, el, pair, session, signInFlow, when } from "/static/common.js";
+
+const S = { me: null, ref: null, units: new Map(), cursor: null,
   ticket: null, action: null, busy: false };
 const MAX_BYTES = 10 * 1024 * 1024;
 const WAITING = ["forwarded", "in_progress", "info_requested", "reopened"];
@@ -75,46 +76,16 @@ const TEXT_CHANGES = { question: ["Soru", "Question"], answer: ["Yanıt", "Answe
   text: ["Yanıt", "Answer"], reason: ["Gerekçe", "Reason"], resolution: ["Çözüm", "Resolution"],
   report: ["Tutanak", "Report"] };
 
-function el(tag, opts = {}, ...children) {
-  const node = document.createElement(tag);
-  if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
-  if (opts.cls) node.className = opts.cls;
-  for (const [k, v] of Object.entries(opts.attrs || {})) node.setAttribute(k, String(v));
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-const pair = ([tr, en]) => `${tr} / ${en}`;
-function both(labels) { const s = el("span", { text: labels[0] + " " }); s.append(el("span", { cls: "en", text: "/ " + labels[1] })); return s; }
-function when(epoch) {
-  return typeof epoch === "number" ? new Date(epoch * 1000).toLocaleString("tr-TR", { dateStyle: "short", timeStyle: "short" }) : "";
-}
 function notice(text, ok) { $("notice").textContent = text || ""; $("notice").dataset.ok = ok ? "true" : "false"; }
 const path = (number, tail = "") => `/api/tickets/${encodeURIComponent(number)}${tail}`;
 
-class ApiError extends Error { constructor(status, message) { super(message); this.status = status; } }
-async function request(method, url, body, isForm) {
-  const headers = { "Accept": "application/json" };
-  if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRF-Token"] = S.csrf;
-  const response = await fetch(url, { method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : isForm ? body : JSON.stringify(body) });
-  let data = null;
-  try { data = await response.json(); } catch { data = null; }
-  if (!response.ok) {
-    if (response.status === 401 && S.signedIn) showLogin();
-    throw new ApiError(response.status, (data && data.error && data.error.message) || `HTTP ${response.status}`);
-  }
-  return data;
-}
-const api = (method, url, body) => request(method, url, body, false);
-
 // --- sign in --------------------------------------------------------------------------------
 function showLogin() {
-  S.signedIn = false; $("inbox").hidden = true; $("login").hidden = false; $("login-username").focus();
+  closeTicket(); $("inbox").hidden = true; $("login").hidden = false; $("login-username").focus();
 }
 const canSeeAll = (roles) => roles.includes("supervisor") || roles.includes("admin");
-async function enter(session) {
-  S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
+async function enter(user) {
+  S.me = user;
   $("login").hidden = true; $("inbox").hidden = false;
   const roles = S.me.roles || [];
   $("filter-unit-box").hidden = !canSeeAll(roles);
@@ -130,18 +101,6 @@ async function enter(session) {
   $("me").textContent = (S.me.full_name || S.me.username) + (S.me.unit ? ` · ${unitName(S.me.unit)}` : "");
   fillStatuses(); await loadList(false);
 }
-$("login-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault(); $("login-error").textContent = "";
-  try {
-    const session = await api("POST", "/api/session", { username: $("login-username").value.trim(),
-      password: $("login-password").value });
-    $("login-password").value = ""; await enter(session);
-  } catch (e) { $("login-error").textContent = e.message; }
-});
-$("btn-logout").addEventListener("click", async () => {
-  try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
-  closeTicket(); showLogin();
-});
 
 // --- reference words ------------------------------------------------------------------------
 function statusWords(code) {
@@ -368,7 +327,7 @@ function checkFiles(files) {
 async function upload(number, files) {
   for (const file of files) {
     const form = new FormData(); form.append("file", file, file.name);
-    await request("POST", path(number, "/attachments"), form, true);
+    await api("POST", path(number, "/attachments"), form, { form: true });
   }
 }
 async function submit(name) {
@@ -396,13 +355,11 @@ async function submit(name) {
 // --- keyboard -------------------------------------------------------------------------------
 const KEYS = { g: "acknowledge", b: "request-info", y: "answer", c: "resolve", d: "return" };
 document.addEventListener("keydown", (ev) => {
-  if (!S.signedIn) return;
+  if (!session.user) return;
   if (ev.key === "Escape" && S.action) { ev.preventDefault(); hideAction(); return; }
   if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && S.action) { ev.preventDefault(); submit(S.action); return; }
   if (ev.altKey && KEYS[ev.key.toLowerCase()]) { ev.preventDefault(); startAction(KEYS[ev.key.toLowerCase()]); }
 });
 
 // --- start ----------------------------------------------------------------------------------
-(async () => {
-  try { await enter(await api("GET", "/api/session")); } catch { showLogin(); }
-})();
+signInFlow({ enter, leave: showLogin });
