@@ -30,6 +30,9 @@ _CALL_CENTRE = frozenset({OPERATOR, FEEDBACK, SUPERVISOR, ADMIN})
 _TICKET_READERS = _CALL_CENTRE | {UNIT}
 _CONSOLE = frozenset({OPERATOR, FEEDBACK})
 _TICKET = "/api/tickets/{number}"
+FIELD = Role.FIELD_STAFF
+_FIELD_READERS = frozenset({FIELD, SUPERVISOR, ADMIN})
+_FIELD_TASK = "/api/field/tasks/{task_id}"
 
 POLICY: Mapping[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,  # the console page; it signs in through the API
@@ -86,6 +89,16 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     # supervisor who chases it.
     ("GET", f"{_TICKET}/deliveries"): _CALL_CENTRE,
     ("GET", "/api/outbox"): frozenset({SUPERVISOR, ADMIN}),
+    # The field team's revisits: field staff do them; supervisors and admins read them and
+    # send the team to a ticket.
+    ("GET", "/api/field/tasks"): _FIELD_READERS,
+    ("GET", _FIELD_TASK): _FIELD_READERS,
+    ("GET", f"{_FIELD_TASK}/photos/{{attachment_id}}"): _FIELD_READERS,
+    ("GET", f"{_FIELD_TASK}/report"): _FIELD_READERS,
+    ("PATCH", _FIELD_TASK): frozenset({FIELD}),
+    ("POST", f"{_FIELD_TASK}/photos"): frozenset({FIELD}),
+    ("POST", f"{_FIELD_TASK}/complete"): frozenset({FIELD}),
+    ("POST", f"{_TICKET}/field-tasks"): frozenset({SUPERVISOR, ADMIN}),
     # People and the read audit.
     ("GET", "/api/users"): frozenset({ADMIN, SUPERVISOR}),
     ("POST", "/api/users"): frozenset({ADMIN}),

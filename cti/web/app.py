@@ -7,6 +7,7 @@ from aiohttp import web
 from cti.console.desk import ConsoleDesk
 from cti.notify.delivery_log import OutboxQueries
 from cti.storage.call_notes import CallNotebook
+from cti.storage.field_tasks import FieldTaskStore
 from cti.storage.leave_days import LeaveDays
 from cti.storage.units import UnitStore
 from cti.web.auth import People, authentication, security_headers
@@ -16,6 +17,7 @@ from cti.web.routes.audit import routes as audit_routes
 from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.deliveries import routes as delivery_routes
+from cti.web.routes.field import routes as field_routes
 from cti.web.routes.health import routes as health_routes
 from cti.web.routes.inbox import routes as inbox_routes
 from cti.web.routes.leave_days import routes as leave_day_routes
@@ -31,6 +33,7 @@ from cti.web.state import (
     CALL_NOTES,
     CALLS,
     CONSOLE,
+    FIELD_TASKS,
     HEALTH,
     LEAVE_DAYS,
     OUTBOX,
@@ -57,6 +60,7 @@ def create_app(
     units: UnitStore | None = None,
     leave_days: LeaveDays | None = None,
     outbox: OutboxQueries | None = None,
+    field_tasks: FieldTaskStore | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -70,6 +74,8 @@ def create_app(
     With `units` and `leave_days` (which need `access_audit`: changes are written there) it
     serves the organisation, the routing suggestion and the leave days.
     With `outbox` it serves the tickets' delivery logs and the messages stuck in the outbox.
+    With `field_tasks` (which needs `access_audit`: every read is audited) it serves the field
+    team's revisits.
     """
     if (tickets is None) != (access_audit is None):
         raise ValueError("tickets and access_audit come together: every read is audited")
@@ -104,6 +110,7 @@ def create_app(
     if outbox is not None:
         app[OUTBOX] = outbox
         app.router.add_routes(delivery_routes)
+    _field(app, field_tasks, access_audit)
     return app
 
 
@@ -116,3 +123,14 @@ def _organisation(app: web.Application, units: UnitStore | None,
     if leave_days is not None:
         app[LEAVE_DAYS] = leave_days
         app.router.add_routes(leave_day_routes)
+
+
+def _field(app: web.Application, field_tasks: FieldTaskStore | None,
+           access_audit: ReadAudit | None) -> None:
+    """The field team's revisits; every read of one is audited, so they need `access_audit`."""
+    if field_tasks is None:
+        return
+    if access_audit is None:
+        raise ValueError("field_tasks needs access_audit: every read is audited")
+    app[FIELD_TASKS] = field_tasks
+    app.router.add_routes(field_routes)

@@ -9,6 +9,7 @@ from cti.storage.call_search import MAX_PAGE
 from cti.web import (
     openapi_console,
     openapi_deliveries,
+    openapi_field,
     openapi_inbox,
     openapi_organisation,
     openapi_people,
@@ -149,11 +150,13 @@ DOCUMENT: Schema = {
         **openapi_inbox.PATHS,
         **openapi_organisation.PATHS,
         **openapi_deliveries.PATHS,
+        **openapi_field.PATHS,
     },
     "components": {
         "schemas": {**SCHEMAS, **openapi_people.SCHEMAS, **openapi_console.SCHEMAS,
                     **TICKET_SCHEMAS, **openapi_inbox.SCHEMAS,
-                    **openapi_organisation.SCHEMAS, **openapi_deliveries.SCHEMAS},
+                    **openapi_organisation.SCHEMAS, **openapi_deliveries.SCHEMAS,
+                    **openapi_field.SCHEMAS},
         "securitySchemes": openapi_people.SECURITY_SCHEMES,
         "responses": {
             "BadRequest": _json("A parameter is unknown, repeated or invalid", "Error"),

@@ -7,6 +7,7 @@ from aiohttp import web
 from cti.console.desk import ConsoleDesk
 from cti.notify.delivery_log import OutboxQueries
 from cti.storage.call_notes import CallNotebook
+from cti.storage.field_tasks import FieldTaskStore
 from cti.storage.leave_days import LeaveDays
 from cti.storage.units import UnitStore
 from cti.web.auth import People
@@ -24,3 +25,4 @@ ACCESS_AUDIT = web.AppKey[ReadAudit]("access_audit")
 UNITS = web.AppKey("units", UnitStore)
 LEAVE_DAYS = web.AppKey("leave_days", LeaveDays)
 OUTBOX = web.AppKey("outbox", OutboxQueries)
+FIELD_TASKS = web.AppKey("field_tasks", FieldTaskStore)
