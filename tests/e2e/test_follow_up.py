@@ -66,6 +66,9 @@ async def test_a_returned_request_is_routed_again_and_a_question_answered(
     row = page.get_by_test_id("list").locator(f"tr[data-number='{returned}']")
     await row.get_by_role("button").click()
     await expect(page.get_by_test_id("last-word")).to_contain_text(REASON)  # as text
+    # The citizen was told by SMS when it first reached a unit (no gateway here: it waits).
+    await expect(page.get_by_test_id("deliveries")).to_contain_text("citizen_forwarded")
+    await expect(page.get_by_test_id("deliveries")).to_contain_text("bekliyor")
     await page.select_option("#r-kind", "main_avenue")
     await expect(page.get_by_test_id("suggestion")).to_contain_text("Büyükşehir")
     suggested = await page.input_value("#r-unit")

@@ -94,7 +94,22 @@ function showMessages(answer) {
 
 // --- one ticket -----------------------------------------------------------------------------
 async function openTicket(number) {
-  try { showTicket(await api("GET", ticketPath(number))); } catch (error) { notice(error.message); }
+  try {
+    const [ticket, sent] = await Promise.all([api("GET", ticketPath(number)),
+      api("GET", ticketPath(number, "/deliveries"))]);
+    showTicket(ticket);
+    showDeliveries(sent.messages);
+  } catch (error) { notice(error.message); }
+}
+
+const DELIVERY = { pending: ["bekliyor", "pending"], sent: ["iletildi", "sent"], failed: ["iletilemedi", "failed"] };
+function showDeliveries(messages) {
+  $("t-deliveries").replaceChildren(...messages.map((m) => el("li", {},
+    el("span", { cls: "when", text: when(m.created_at) + " " }),
+    el("strong", { text: `${m.channel} · ${m.purpose} → ${m.recipient || "—"} ` }),
+    both(DELIVERY[m.status] || [m.status, m.status]),
+    el("span", { cls: "muted", text: ` (${m.attempts}) ${m.last_error || ""}` }))));
+  if (!messages.length) $("t-deliveries").append(el("li", { cls: "muted", text: "Yok / None" }));
 }
 
 function showTicket(t) {
@@ -187,7 +202,7 @@ async function act(url, body, done) {
   try {
     const answerBody = await api("POST", url, body);
     notice(pair(done), true);
-    if (answerBody && answerBody.number) showTicket(answerBody); else await openTicket(S.ticket.number);
+    await openTicket((answerBody && answerBody.number) || S.ticket.number);
     await loadList(false);
   } catch (error) { notice(error.message); }
 }
