@@ -50,6 +50,7 @@ from cti.storage.call_notes import CallNotebook
 from cti.storage.caller_directory import CallerDirectory
 from cti.storage.db import create_engine, session_factory
 from cti.storage.dispositions import DispositionLog
+from cti.storage.field_tasks import FieldTaskStore
 from cti.storage.leave_days import LeaveDays
 from cti.storage.migrate import upgrade_engine
 from cti.storage.tickets import TicketStore
@@ -84,6 +85,7 @@ class Stores:
     units: UnitStore
     leave_days: LeaveDays
     outbox: OutboxQueries
+    field_tasks: FieldTaskStore
 
 
 @dataclass
@@ -157,7 +159,8 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
     app = create_app(calls=stores.call_log, queues=LiveQueues(services.live), health=health,
                      console=services.desk, people=stores.people, call_notes=stores.notes,
                      tickets=stores.tickets, access_audit=stores.audit, units=stores.units,
-                     leave_days=stores.leave_days, outbox=stores.outbox)
+                     leave_days=stores.leave_days, outbox=stores.outbox,
+                     field_tasks=stores.field_tasks)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
@@ -184,6 +187,8 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
         units=UnitStore(sessions),
         leave_days=LeaveDays(sessions),
         outbox=OutboxQueries(sessions),
+        field_tasks=FieldTaskStore(sessions,
+                                   attachments_dir=settings.data_dir / "attachments"),
     )
 
 
