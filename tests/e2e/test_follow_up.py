@@ -45,10 +45,12 @@ async def a_ticket(service: Services, description: str) -> str:
 
 
 async def sign_in(page: Page, url: str) -> None:
-    await page.goto(f"{url}/static/takip.html")
+    """Signs in at the console's address: a supervisor is sent on to the follow-up page."""
+    await page.goto(f"{url}/")
     await page.fill("#login-username", "sule")
     await page.fill("#login-password", PASSWORD)
     await page.press("#login-password", "Enter")
+    await expect(page).to_have_url(f"{url}/static/takip.html")
     await expect(page.locator("#page")).to_be_visible()
 
 

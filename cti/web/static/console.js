@@ -51,7 +51,17 @@ function showLogin() {
   if (S.ws) { S.ws.onclose = null; S.ws.close(); S.ws = null; }
   $("console").hidden = true; $("login").hidden = false; $("login-username").focus();
 }
+// Whoever signs in here without a console role has a page of their own.
+const HOME = [["unit_staff", "/static/unit.html"], ["field_staff", "/static/field.html"],
+  ["supervisor", "/static/takip.html"], ["admin", "/static/admin.html"]];
+function homeOf(roles) {
+  if (roles.includes("operator") || roles.includes("feedback_operator")) return null;
+  const found = HOME.find(([role]) => roles.includes(role));
+  return found ? found[1] : null;
+}
 async function enter(session) {
+  const home = homeOf(session.user.roles || []);
+  if (home) { location.replace(home); return; }
   S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
   $("login").hidden = true; $("console").hidden = false;
   $("me").textContent = `${S.me.full_name || S.me.username}` + (S.me.extension ? ` · dahili ${S.me.extension}` : "");
