@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cti.domain.organisation import UnknownUnit, organisation
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TicketStatus
 from cti.field.errors import FieldTaskClosed, FieldTaskNotFound
@@ -100,7 +101,7 @@ async def task_ticket(session: AsyncSession, row: TicketRow) -> TaskTicket:
     unit = None
     if row.unit is not None:
         contacts = await unit_contacts(session, row.unit)
-        unit = Named(contacts.code, contacts.name_tr, contacts.name_en)
+        unit = _with_organisation(Named(contacts.code, contacts.name_tr, contacts.name_en))
     return TaskTicket(
         number=row.number, status=TicketStatus(row.status).value,
         category=category_name(row.category), district=district_name(row.district),
@@ -110,6 +111,18 @@ async def task_ticket(session: AsyncSession, row: TicketRow) -> TaskTicket:
         acknowledged_at=row.acknowledged_at, ack_due_at=row.ack_due_at,
         resolve_due_at=row.resolve_due_at,
     )
+
+
+def _with_organisation(unit: Named) -> Named:
+    """The unit named with its municipality (or ASKİ): fifteen districts each have a "Fen
+    İşleri Müdürlüğü", and a letter or a tutanak must say whose."""
+    try:
+        root = organisation().root(unit.code)
+    except UnknownUnit:
+        return unit
+    if root.code == unit.code:
+        return unit
+    return Named(unit.code, f"{root.name_tr} — {unit.name_tr}", f"{root.name_en} — {unit.name_en}")
 
 
 def to_task(row: FieldTaskRow, ticket: TaskTicket, photo_count: int) -> FieldTask:

@@ -182,7 +182,7 @@ async def test_the_list_shows_the_longest_overdue_first_with_what_the_team_needs
     assert (first.category.code, first.category.name_tr) == (
         "asfalt-cukuru", "Asfalt çukuru / bozuk yol")
     assert (first.district and first.district.name_tr) == "Seyhan"
-    assert first.unit is not None and first.unit.name_tr == "Seyhan Fen İşleri Müdürlüğü"
+    assert first.unit is not None and first.unit.name_tr == "Seyhan Belediyesi — Seyhan Fen İşleri Müdürlüğü"
     assert (first.address, first.latitude, first.longitude) == (
         "Atatürk Caddesi No: 12", 36.99, 35.33)
     missed = first.missed_deadline()
@@ -289,7 +289,7 @@ async def test_completion_attaches_the_tutanak_closes_the_task_and_mails_the_uni
     photo_ids = [p.id for p in detail.photos]
     assert all(json.loads(m.attachment_ids) == [report.id, *photo_ids] for m in mails)
     assert all(number in m.subject and "UYARI" in m.subject for m in mails)
-    assert "Sayın Seyhan Fen İşleri Müdürlüğü," in mails[0].body
+    assert "Sayın Seyhan Belediyesi — Seyhan Fen İşleri Müdürlüğü," in mails[0].body
     assert "05321112233" not in mails[0].body + mails[1].body  # no citizen's phone (KVKK)
 
 
