@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.message
+import functools
 import io
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from cti.bootstrap import Services, running_services
 from cti.config import Settings
@@ -91,7 +92,8 @@ async def overdue_ticket(services: Services) -> str:
     try:
         now = time.time()
         for months, rung in ((1, Rung.REMINDER), (2, Rung.WARNING), (3, Rung.FIELD_REVISIT)):
-            sweep = EscalationSweep(session_factory(engine), clock=lambda m=months: now + m * 30 * DAY)
+            sweep = EscalationSweep(session_factory(engine),
+                                    clock=functools.partial(float, now + months * 30 * DAY))
             assert [(e.number, e.step.rung) for e in await sweep.run_once()] == [
                 (ticket.number, rung)]
     finally:
@@ -134,8 +136,8 @@ async def test_a_field_worker_revisits_an_overdue_ticket_and_sends_the_tutanak(
         "() => document.querySelector('[data-testid=earlier-photos] img')?.naturalWidth === 80")
 
     photo = jpeg(640, 480, (160, 40, 30))
-    await page.set_input_files("#photo-input", files=[
-        {"name": "cukur-yeniden.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    taken: FilePayload = {"name": "cukur-yeniden.jpg", "mimeType": "image/jpeg", "buffer": photo}
+    await page.set_input_files("#photo-input", files=[taken])
     await expect(page.get_by_test_id("visit-photos").locator("img")).to_have_count(1)
     await expect(page.get_by_test_id("notice")).to_contain_text("Fotoğraf eklendi")
     await page.get_by_test_id("notes").fill(NOTES)
@@ -156,7 +158,9 @@ async def test_a_field_worker_revisits_an_overdue_ticket_and_sends_the_tutanak(
     assert set(parts) == {"application/pdf", "image/jpeg"}
     check_tutanak(parts["application/pdf"], number)
     assert parts["image/jpeg"] == photo  # the photo itself, as taken
-    assert "Sayın Seyhan Belediyesi — Fen İşleri Müdürlüğü," in str(mail.get_body(("plain",)).get_content())
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert "Sayın Seyhan Belediyesi — Fen İşleri Müdürlüğü," in str(body.get_content())
     await delivered_to(mailbox, MANAGER_MAIL, number)
 
 

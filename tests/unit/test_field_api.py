@@ -93,7 +93,8 @@ async def test_a_field_worker_lists_reads_photographs_notes_and_reports(setup: S
     client, base = setup.client, f"/api/field/tasks/{task_id}"
     listed = await answer(client, "/api/field/tasks", 200, headers=FIELD)
     assert [t["ticket"]["number"] for t in listed["tasks"]] == [number]
-    assert listed["tasks"][0]["ticket"]["unit"]["name_tr"] == "Seyhan Belediyesi — Fen İşleri Müdürlüğü"
+    unit = listed["tasks"][0]["ticket"]["unit"]
+    assert unit["name_tr"] == "Seyhan Belediyesi — Fen İşleri Müdürlüğü"
     photo = await answer(client, f"{base}/photos", 201, method="post", headers=FIELD,
                          data=upload(jpeg(), "çukur önü.jpg"))
     assert photo["filename"] == "çukur önü.jpg" and photo["url"].startswith(base)

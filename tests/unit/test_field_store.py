@@ -182,7 +182,8 @@ async def test_the_list_shows_the_longest_overdue_first_with_what_the_team_needs
     assert (first.category.code, first.category.name_tr) == (
         "asfalt-cukuru", "Asfalt çukuru / bozuk yol")
     assert (first.district and first.district.name_tr) == "Seyhan"
-    assert first.unit is not None and first.unit.name_tr == "Seyhan Belediyesi — Seyhan Fen İşleri Müdürlüğü"
+    assert first.unit is not None
+    assert first.unit.name_tr == "Seyhan Belediyesi — Seyhan Fen İşleri Müdürlüğü"
     assert (first.address, first.latitude, first.longitude) == (
         "Atatürk Caddesi No: 12", 36.99, 35.33)
     missed = first.missed_deadline()
