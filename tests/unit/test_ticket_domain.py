@@ -71,7 +71,7 @@ def test_moves_carry_their_side_effects() -> None:
     with pytest.raises(InvalidTransition):  # a re-route must name another unit
         moved(forwarded, S.FORWARDED, now=T0 + 3, unit="fen-isleri")
     rerouted, diff = moved(forwarded, S.FORWARDED, now=T0 + 3, unit="park-bahce")
-    assert diff == {"unit": ["fen-isleri", "park-bahce"]}
+    assert rerouted.status is S.FORWARDED and diff == {"unit": ["fen-isleri", "park-bahce"]}
     with pytest.raises(InvalidTicket, match="unit"):
         moved(ticket(), S.FORWARDED, now=T0)
     solved, diff = moved(ticket(), S.FIRST_CONTACT_SOLVED, now=T0, resolution=" Bilgi verildi ")
