@@ -12,16 +12,18 @@ import re
 
 from aiohttp import web
 
+from cti.domain.tickets.attachments import MAX_BYTES
+from cti.domain.tickets.errors import AttachmentRefused
 from cti.field.tasks import FieldTaskStatus
 from cti.storage.field_tasks import MAX_LIST
 from cti.web.errors import ApiError, invalid_parameter
 from cti.web.field_errors import translating
 from cti.web.field_json import detail_json, photo_json, task_json, task_path
+from cti.web.files import download_headers, uploaded_file
 from cti.web.identity import actor_of
 from cti.web.json_body import flag, read_object, text_field
 from cti.web.query_params import matching, one, page_limit, reject_unknown_or_repeated
 from cti.web.responses import json_ok
-from cti.web.routes.tickets import _download_headers, _uploaded_file
 from cti.web.state import ACCESS_AUDIT, FIELD_TASKS
 from cti.web.ticket_errors import ATTACHMENT_NOT_FOUND
 from cti.web.ticket_params import parse_attachment_id, parse_number
@@ -74,7 +76,7 @@ async def change_task(request: web.Request) -> web.Response:
 @translating
 async def add_photo(request: web.Request) -> web.Response:
     task_id = _task_id(request)
-    filename, data = await _uploaded_file(request)
+    filename, data = await uploaded_file(request, MAX_BYTES, AttachmentRefused("too_large"))
     added = await request.app[FIELD_TASKS].add_photo(
         task_id, filename=filename, data=data, actor=actor_of(request))
     response = json_ok(photo_json(task_id, added), status=201)
@@ -140,4 +142,4 @@ async def _file(request: web.Request, attachment_id: int, *, report: bool) -> we
     await request.app[ACCESS_AUDIT].record(actor_of(request), "read_attachment",
                                            f"{number}/{attachment_id}")
     return web.Response(body=data, content_type=attachment.content_type,
-                        headers=_download_headers(attachment))
+                        headers=download_headers(attachment))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from cti.domain.organisation import (
     Organisation,
@@ -27,8 +27,9 @@ from cti.domain.routing import LOCATION_KINDS, location_kinds
 from cti.domain.tickets.reference import reference
 from cti.storage.units import StoredUnit, UnitExists
 from cti.web.errors import ApiError, invalid_parameter
+from cti.web.files import CHUNK, MULTIPART_OVERHEAD, file_part, part_chunks, read_limited
 from cti.web.identity import actor_of
-from cti.web.json_body import INVALID_BODY, read_object
+from cti.web.json_body import read_object
 from cti.web.query_params import one, parse_flag, reject_unknown_or_repeated
 from cti.web.responses import json_ok
 from cti.web.state import ACCESS_AUDIT, UNITS
@@ -40,8 +41,6 @@ UNIT_FIELDS = frozenset({"code", "parent", "kind", "name_tr", "name_en", "email"
                          "manager_email", "active"})
 _CODE = re.compile(r"[a-z0-9-]{1,64}")
 _SUGGEST_PARAMETERS = frozenset({"category", "district", "location_kind"})
-_CHUNK = 64 * 1024
-_MULTIPART_OVERHEAD = 16 * 1024
 CSV_TOO_LARGE = ApiError(413, "too_large", "Dosya 1 MB'tan büyük / the file is larger than 1 MB")
 UNIT_NOT_FOUND = ApiError(404, "unit_not_found", "Birim bulunamadı / unit not found")
 UNIT_EXISTS = ApiError(409, "unit_exists", "Bu kodla bir birim var / a unit has this code")
@@ -165,32 +164,12 @@ def _refusals() -> Iterator[None]:
 
 async def _csv_body(request: web.Request) -> bytes:
     """The CSV file: the body itself, or a multipart body's `file` part; 413 past MAX_CSV."""
-    if (request.content_length or 0) > MAX_CSV + _MULTIPART_OVERHEAD:
+    if (request.content_length or 0) > MAX_CSV + MULTIPART_OVERHEAD:
         raise CSV_TOO_LARGE
     if not request.content_type.startswith("multipart/"):
-        return await _limited(request.content.iter_chunked(_CHUNK))
-    try:
-        reader = await request.multipart()
-        part = await reader.next()
-    except (ValueError, AssertionError):
-        raise INVALID_BODY from None
-    if not isinstance(part, BodyPartReader) or part.name != "file":
-        raise invalid_parameter("file")
-    return await _limited(_chunks(part))
-
-
-async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
-    while chunk := await part.read_chunk(_CHUNK):
-        yield chunk
-
-
-async def _limited(chunks: AsyncIterator[bytes]) -> bytes:
-    data = bytearray()
-    async for chunk in chunks:
-        data += chunk
-        if len(data) > MAX_CSV:
-            raise CSV_TOO_LARGE
-    return bytes(data)
+        return await read_limited(request.content.iter_chunked(CHUNK), MAX_CSV, CSV_TOO_LARGE)
+    part = await file_part(request)
+    return await read_limited(part_chunks(part), MAX_CSV, CSV_TOO_LARGE)
 
 
 def _import_refused(error: OrganisationError) -> web.Response:

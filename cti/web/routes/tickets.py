@@ -9,20 +9,20 @@ written to the read audit (KVKK, Law No. 6698, art. 12) before the data goes out
 from __future__ import annotations
 
 import dataclasses
-from urllib.parse import quote, unquote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from cti.domain.numbers import mask_number
 from cti.domain.organisation import UnknownUnit
 from cti.domain.roles import Role
-from cti.domain.tickets.attachments import MAX_BYTES, Attachment
+from cti.domain.tickets.attachments import MAX_BYTES
 from cti.domain.tickets.errors import AttachmentRefused, TicketNotFound
 from cti.domain.tickets.records import TicketDetail
 from cti.storage.ticket_search import stored_phone
 from cti.web.errors import invalid_parameter
+from cti.web.files import download_headers, uploaded_file
 from cti.web.identity import actor_of, principal_of
-from cti.web.json_body import INVALID_BODY, read_object, text_field
+from cti.web.json_body import read_object, text_field
 from cti.web.responses import json_ok
 from cti.web.state import ACCESS_AUDIT, TICKETS, UNITS
 from cti.web.ticket_errors import ATTACHMENT_NOT_FOUND, TICKET_NOT_FOUND, translating
@@ -38,9 +38,6 @@ from cti.web.ticket_params import (
 )
 
 routes = web.RouteTableDef()
-_CHUNK = 64 * 1024
-# A multipart body's boundaries and headers around a file of MAX_BYTES.
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 @routes.get("/api/reference")
@@ -143,7 +140,7 @@ async def link_call(request: web.Request) -> web.Response:
 @translating
 async def add_attachment(request: web.Request) -> web.Response:
     number = await _visible(request)
-    filename, data = await _uploaded_file(request)
+    filename, data = await uploaded_file(request, MAX_BYTES, AttachmentRefused("too_large"))
     added = await request.app[TICKETS].add_attachment(
         number, filename=filename, data=data, actor=actor_of(request)
     )
@@ -164,7 +161,7 @@ async def get_attachment(request: web.Request) -> web.Response:
     subject = f"{number}/{attachment_id}"
     await request.app[ACCESS_AUDIT].record(actor_of(request), "read_attachment", subject)
     return web.Response(body=data, content_type=attachment.content_type,
-                        headers=_download_headers(attachment))
+                        headers=download_headers(attachment))
 
 
 def _unit_scope(request: web.Request) -> str | None:
@@ -198,50 +195,3 @@ async def _detail_of(request: web.Request, number: str) -> TicketDetail:
 
 async def _detail(request: web.Request, number: str, *, status: int = 200) -> web.Response:
     return json_ok(detail_json(await _detail_of(request, number)), status=status)
-
-
-async def _uploaded_file(request: web.Request) -> tuple[str | None, bytes]:
-    """The `file` part of a multipart body, read no further than the size limit allows."""
-    if (request.content_length or 0) > MAX_BYTES + _MULTIPART_OVERHEAD:
-        raise AttachmentRefused("too_large")
-    if not request.content_type.startswith("multipart/"):
-        raise INVALID_BODY
-    try:
-        reader = await request.multipart()
-        part = await reader.next()
-    except (ValueError, AssertionError):
-        raise INVALID_BODY from None
-    if not isinstance(part, BodyPartReader) or part.name != "file":
-        raise invalid_parameter("file")
-    data = bytearray()
-    while chunk := await part.read_chunk(_CHUNK):
-        data += chunk
-        if len(data) > MAX_BYTES:
-            raise AttachmentRefused("too_large")
-    return _filename(part.filename), bytes(data)
-
-
-def _filename(sent: str | None) -> str | None:
-    # Browsers send a file name as UTF-8; some clients (aiohttp's among them) percent-encode it.
-    if sent is None or not sent.isascii() or "%" not in sent:
-        return sent
-    try:
-        return unquote(sent, errors="strict")
-    except UnicodeDecodeError:
-        return sent
-
-
-def _download_headers(attachment: Attachment) -> dict[str, str]:
-    # A download, never a page: the browser saves it rather than rendering it here, does not
-    # guess another type, and a PDF opened anyway runs without scripts (sandbox).
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
-                       for c in attachment.filename)
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''" + quote(
-        attachment.filename, safe=""
-    )
-    return {
-        "Content-Disposition": disposition,
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "private, no-store",
-    }
