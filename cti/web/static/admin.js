@@ -1,69 +1,30 @@
 // ALO 153 administration: the units tickets are forwarded to, and the administrative leave days.
-// Everything shown is put in with textContent, never as HTML (see el()).
-const $ = (id) => document.getElementById(id);
-const S = { me: null, csrf: "", units: [], editing: null, signedIn: false };
+// Everything shown is put in with textContent, never as HTML (common.js el()).
+import { $, api, el, signInFlow, when } from "/static/common.js";
+
+const S = { me: null, units: [], editing: null };
 const KINDS = { organisation: ["Kurum", "Organisation"], department: ["Daire Başkanlığı", "Department"],
   branch: ["Şube Müdürlüğü", "Branch"], directorate: ["Müdürlük", "Directorate"] };
 
-function el(tag, opts = {}, ...children) {
-  const node = document.createElement(tag);
-  if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
-  if (opts.cls) node.className = opts.cls;
-  for (const [k, v] of Object.entries(opts.attrs || {})) node.setAttribute(k, String(v));
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 function option(value, text) { return el("option", { text, attrs: { value } }); }
 function notice(text) { $("notice").textContent = text || ""; }
-function when(epoch) { return epoch ? new Date(epoch * 1000).toLocaleString("tr-TR") : ""; }
-
-class ApiError extends Error {
-  constructor(status, message, line) { super(message); this.status = status; this.line = line; }
-}
-async function api(method, path, body, contentType) {
-  const headers = { "Accept": "application/json" };
-  if (method !== "GET") headers["X-CSRF-Token"] = S.csrf;
-  let payload;
-  if (body instanceof Blob) { payload = body; headers["Content-Type"] = contentType || "text/csv"; }
-  else if (body !== undefined) { payload = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
-  const response = await fetch(path, { method, headers, credentials: "same-origin", body: payload });
-  let data = null;
-  try { data = await response.json(); } catch { data = null; }
-  if (!response.ok) {
-    if (response.status === 401 && S.signedIn) showLogin();
-    const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.message || `HTTP ${response.status}`, error.line);
-  }
-  return data;
-}
 
 // --- sign in --------------------------------------------------------------------------------
 function showLogin() {
-  S.signedIn = false; $("admin").hidden = true; $("login").hidden = false; $("login-username").focus();
+  $("admin").hidden = true; $("login").hidden = false; $("login-username").focus();
 }
-async function enter(session) {
-  if (!(session.user.roles || []).includes("admin")) {
-    $("login-error").textContent = "Bu sayfa yalnızca yöneticiler içindir / this page is for admins only";
+async function enter(user) {
+  if (!(user.roles || []).includes("admin")) {
     try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
-    showLogin(); return;
+    showLogin();
+    $("login-error").textContent = "Bu sayfa yalnızca yöneticiler içindir / this page is for admins only";
+    return;
   }
-  S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
+  S.me = user;
   $("login").hidden = true; $("admin").hidden = false;
   $("me").textContent = S.me.full_name || S.me.username;
   await Promise.all([loadUnits(), loadLeaveDays()]);
 }
-$("login-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault(); $("login-error").textContent = "";
-  try {
-    const session = await api("POST", "/api/session", { username: $("login-username").value.trim(),
-      password: $("login-password").value });
-    $("login-password").value = ""; await enter(session);
-  } catch (e) { $("login-error").textContent = e.message; }
-});
-$("btn-logout").addEventListener("click", async () => {
-  try { await api("DELETE", "/api/session"); } catch { /* signed out anyway */ }
-  showLogin();
-});
 
 // --- units ----------------------------------------------------------------------------------
 async function loadUnits() {
@@ -144,7 +105,7 @@ $("import-form").addEventListener("submit", async (ev) => {
   const dry = $("import-dry").checked;
   const out = $("import-result"); out.className = ""; out.textContent = "Yükleniyor… / uploading…";
   try {
-    const c = await api("POST", `/api/units/import${dry ? "?dry_run=true" : ""}`, file, "text/csv");
+    const c = await api("POST", `/api/units/import${dry ? "?dry_run=true" : ""}`, file, { type: "text/csv" });
     out.className = "ok";
     out.textContent = (dry ? "Denetlendi, hiçbir şey yazılmadı / checked, nothing written: " : "Yüklendi / imported: ")
       + `${c.added} yeni / added, ${c.changed} değişen / changed (${c.deactivated} pasif / deactivated), `
@@ -185,6 +146,4 @@ async function removeLeaveDay(day) {
 }
 
 // --- start ----------------------------------------------------------------------------------
-(async () => {
-  try { await enter(await api("GET", "/api/session")); } catch { showLogin(); }
-})();
+signInFlow({ enter, leave: showLogin });

@@ -27,27 +27,32 @@ export function when(epoch) {
     : "";
 }
 
+// `line`: the line of an uploaded file the server refused (a CSV import), when it says one.
 export class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, line) { super(message); this.status = status; this.line = line; }
 }
 
 // The signed-in session: its CSRF token goes with every unsafe request; a 401 calls onExpired.
 export const session = { csrf: "", user: null, onExpired: () => {} };
 
-export async function api(method, url, body, { form = false } = {}) {
+// A body is sent as JSON, unless it is FormData (multipart, the browser sets the type) or a
+// Blob (sent as it is, with `type`).
+export async function api(method, url, body, { type = "application/octet-stream" } = {}) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
+  const raw = body instanceof FormData || body instanceof Blob;
+  if (body instanceof Blob) headers["Content-Type"] = type;
+  else if (body !== undefined && !raw) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = session.csrf;
   const response = await fetch(url, {
     method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : form ? body : JSON.stringify(body),
+    body: body === undefined || raw ? body : JSON.stringify(body),
   });
   let data = null;
   try { data = await response.json(); } catch { data = null; }
   if (!response.ok) {
     if (response.status === 401 && session.user) { session.user = null; session.onExpired(); }
-    throw new ApiError(response.status,
-      (data && data.error && data.error.message) || `HTTP ${response.status}`);
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.message || `HTTP ${response.status}`, error.line);
   }
   return data;
 }

@@ -159,7 +159,7 @@ $("photo-input").addEventListener("change", () => busy(
       }
       const form = new FormData();
       form.append("file", file, file.name);
-      await api("POST", taskUrl(S.task.id, "/photos"), form, { form: true });
+      await api("POST", taskUrl(S.task.id, "/photos"), form);
     }
     show(await api("GET", taskUrl(S.task.id)));
     notice(pair(["Fotoğraf eklendi", "Photo added"]), true);

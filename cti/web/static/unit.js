@@ -327,7 +327,7 @@ function checkFiles(files) {
 async function upload(number, files) {
   for (const file of files) {
     const form = new FormData(); form.append("file", file, file.name);
-    await api("POST", path(number, "/attachments"), form, { form: true });
+    await api("POST", path(number, "/attachments"), form);
   }
 }
 async function submit(name) {
