@@ -20,14 +20,26 @@ browser"``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    async_playwright,
+    expect,
+)
+
+from cti.bootstrap import Services, running_services
+from cti.config import Settings
+from cti.domain.roles import Role
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless and quiet on a closed network: without the background-networking flags Chromium keeps
@@ -101,6 +113,34 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 def console_errors() -> list[str]:
     return []
+
+
+# (username, full name, roles, unit) of a person a test signs in as.
+Person = tuple[str, str, frozenset[Role], str | None]
+
+
+@contextlib.asynccontextmanager
+async def cti_without_pbx(
+    data_dir: Path, people: Iterable[Person], password: str, **settings: Any
+) -> AsyncIterator[Services]:
+    """`cti serve` on a free loopback port with no Asterisk (its AMI link keeps retrying), its
+    data in `data_dir`, these people able to sign in with `password`; `settings` override."""
+    configured = dataclasses.replace(
+        Settings(), data_dir=data_dir, http_port=0, agi_port=0, ami_port=1,
+        asterisk_log_dir=data_dir, **settings)
+    async with running_services(configured) as services:
+        for username, name, roles, unit in people:
+            await services.stores.people.users.add(username, name, password, roles, unit=unit)
+        yield services
+
+
+async def sign_in(page: Page, url: str, username: str, password: str, shown: str) -> None:
+    """Sign in on the page at `url` (any of ours) and wait for the element `shown`."""
+    await page.goto(url)
+    await page.fill("#login-username", username)
+    await page.fill("#login-password", password)
+    await page.press("#login-password", "Enter")
+    await expect(page.locator(shown)).to_be_visible()
 
 
 def script_errors(errors: list[str]) -> list[str]:

@@ -24,14 +24,14 @@ import pytest
 from PIL import Image
 from playwright.async_api import FilePayload, Page, expect
 
-from cti.bootstrap import Services, running_services
-from cti.config import Settings
+from cti.bootstrap import Services
 from cti.domain.escalation import Rung
 from cti.domain.roles import Role
 from cti.domain.tickets.ticket import TicketDraft
 from cti.service.escalation import EscalationSweep
 from cti.storage.db import create_engine, session_factory
-from tests.e2e.conftest import NewPage, script_errors
+from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors
+from tests.e2e.conftest import sign_in as sign_in_at
 from tests.e2e.test_console_calls import PASSWORD
 from tests.integration.smtp_server import Mailbox, smtp_server
 from tests.unit.pdf_support import images, text
@@ -60,14 +60,12 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 async def service(tmp_path: Path, mailbox: Mailbox) -> AsyncIterator[Services]:
-    settings = dataclasses.replace(
-        Settings(), data_dir=tmp_path, http_port=0, agi_port=0, ami_port=1,  # no PBX
-        asterisk_log_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port,
-        smtp_tls="none", smtp_from="alo153@adana.example.org")
-    async with running_services(settings) as services:
-        users = services.stores.people.users
-        await users.add("saha1", INSPECTOR, PASSWORD, frozenset({Role.FIELD_STAFF}))
-        await users.add("sup1", "Selin Demir", PASSWORD, frozenset({Role.SUPERVISOR}))
+    people = [("saha1", INSPECTOR, frozenset({Role.FIELD_STAFF}), None),
+              ("sup1", "Selin Demir", frozenset({Role.SUPERVISOR}), None)]
+    async with cti_without_pbx(
+        tmp_path, people, PASSWORD, smtp_host="127.0.0.1", smtp_port=mailbox.port,
+        smtp_tls="none", smtp_from="alo153@adana.example.org",
+    ) as services:
         units = services.stores.units
         stored = await units.get(UNIT)
         assert stored is not None  # seeded from the shipped organisation at start
@@ -102,11 +100,7 @@ async def overdue_ticket(services: Services) -> str:
 
 
 async def sign_in(page: Page, url: str, username: str) -> None:
-    await page.goto(f"{url}/static/field.html")
-    await page.fill("#login-username", username)
-    await page.fill("#login-password", PASSWORD)
-    await page.press("#login-password", "Enter")
-    await expect(page.locator("#app")).to_be_visible()
+    await sign_in_at(page, f"{url}/static/field.html", username, PASSWORD, "#app")
 
 
 async def test_a_field_worker_revisits_an_overdue_ticket_and_sends_the_tutanak(

@@ -6,19 +6,17 @@ No PBX: the CTI runs without Asterisk (its AMI link keeps retrying).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
-from cti.bootstrap import Services, running_services
-from cti.config import Settings
+from cti.bootstrap import Services
 from cti.domain.roles import Role
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft
-from tests.e2e.conftest import NewPage, script_errors
+from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors, sign_in
 
 PASSWORD = "takip-parola-153"
 REASON = "Ana cadde üzerinde: Büyükşehir'in <b>sorumluluğunda</b>"
@@ -26,12 +24,8 @@ REASON = "Ana cadde üzerinde: Büyükşehir'in <b>sorumluluğunda</b>"
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = dataclasses.replace(
-        Settings(), data_dir=tmp_path, http_port=0, agi_port=0, ami_port=1,  # no PBX
-        asterisk_log_dir=tmp_path)
-    async with running_services(settings) as services:
-        users = services.stores.people.users
-        await users.add("sule", "Şule Süpervizör", PASSWORD, frozenset({Role.SUPERVISOR}))
+    supervisor = ("sule", "Şule Süpervizör", frozenset({Role.SUPERVISOR}), None)
+    async with cti_without_pbx(tmp_path, [supervisor], PASSWORD) as services:
         yield services
 
 
@@ -44,16 +38,6 @@ async def a_ticket(service: Services, description: str) -> str:
     return ticket.number
 
 
-async def sign_in(page: Page, url: str) -> None:
-    """Signs in at the console's address: a supervisor is sent on to the follow-up page."""
-    await page.goto(f"{url}/")
-    await page.fill("#login-username", "sule")
-    await page.fill("#login-password", PASSWORD)
-    await page.press("#login-password", "Enter")
-    await expect(page).to_have_url(f"{url}/static/takip.html")
-    await expect(page.locator("#page")).to_be_visible()
-
-
 async def test_a_returned_request_is_routed_again_and_a_question_answered(
     service: Services, new_page: NewPage, console_errors: list[str],
 ) -> None:
@@ -64,7 +48,9 @@ async def test_a_returned_request_is_routed_again_and_a_question_answered(
     await tickets.request_info(asked, "Hangi sokak, kapı no?", "birim.seyhan")
 
     page = await new_page()
-    await sign_in(page, service.http_url)
+    # At the console's address: a supervisor is sent on to the follow-up page.
+    await sign_in(page, f"{service.http_url}/", "sule", PASSWORD, "#page")
+    await expect(page).to_have_url(f"{service.http_url}/static/takip.html")
     row = page.get_by_test_id("list").locator(f"tr[data-number='{returned}']")
     await row.get_by_role("button").click()
     await expect(page.get_by_test_id("last-word")).to_contain_text(REASON)  # as text

@@ -8,17 +8,16 @@ it, so the units table is seeded on start.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
-from cti.bootstrap import Services, running_services
-from cti.config import Settings
+from cti.bootstrap import Services
 from cti.domain.roles import Role
-from tests.e2e.conftest import NewPage, script_errors
+from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors
+from tests.e2e.conftest import sign_in as sign_in_at
 
 PASSWORD = "yonetim-parola-153"
 HOSTILE = '<img src=x onerror="window.pwned=1">'
@@ -26,22 +25,14 @@ HOSTILE = '<img src=x onerror="window.pwned=1">'
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = dataclasses.replace(
-        Settings(), data_dir=tmp_path, http_port=0, agi_port=0, ami_port=1,  # no PBX
-        asterisk_log_dir=tmp_path)
-    async with running_services(settings) as services:
-        users = services.stores.people.users
-        await users.add("ayse", "Ayşe Yılmaz", PASSWORD, frozenset({Role.OPERATOR}))
-        await users.add("yonetici", "Yönetici", PASSWORD, frozenset({Role.ADMIN}))
+    people = [("ayse", "Ayşe Yılmaz", frozenset({Role.OPERATOR}), None),
+              ("yonetici", "Yönetici", frozenset({Role.ADMIN}), None)]
+    async with cti_without_pbx(tmp_path, people, PASSWORD) as services:
         yield services
 
 
 async def sign_in(page: Page, url: str, username: str, shown: str) -> None:
-    await page.goto(url)
-    await page.fill("#login-username", username)
-    await page.fill("#login-password", PASSWORD)
-    await page.press("#login-password", "Enter")
-    await expect(page.locator(shown)).to_be_visible()
+    await sign_in_at(page, url, username, PASSWORD, shown)
 
 
 async def test_the_operator_overrides_the_suggestion_and_the_trail_keeps_both(

@@ -8,7 +8,6 @@ checked through the API, not through what the page shows.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,12 +17,12 @@ import pytest
 from PIL import Image
 from playwright.async_api import Page, expect
 
-from cti.bootstrap import Services, running_services
-from cti.config import Settings
+from cti.bootstrap import Services
 from cti.domain.roles import Role
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.ticket import TicketDraft
-from tests.e2e.conftest import NewPage, script_errors
+from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors
+from tests.e2e.conftest import sign_in as sign_in_at
 from tests.e2e.test_console_calls import PASSWORD, api
 from tests.e2e.test_console_escaping import HOSTILE, PAYLOADS
 
@@ -33,13 +32,8 @@ RESOLUTION = "Direkteki ampul ve sigorta değiştirildi; lamba yanıyor."
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = dataclasses.replace(
-        Settings(), data_dir=tmp_path, http_port=0, agi_port=0, ami_port=1,  # no PBX
-        asterisk_log_dir=tmp_path)
-    async with running_services(settings) as services:
-        users = services.stores.people.users
-        await users.add("zeynep", "Zeynep Arslan", PASSWORD, frozenset({Role.UNIT_STAFF}),
-                        unit=UNIT)
+    zeynep = ("zeynep", "Zeynep Arslan", frozenset({Role.UNIT_STAFF}), UNIT)
+    async with cti_without_pbx(tmp_path, [zeynep], PASSWORD) as services:
         yield services
 
 
@@ -64,11 +58,7 @@ async def forwarded_ticket(services: Services) -> str:
 
 
 async def sign_in(page: Page, url: str, username: str) -> None:
-    await page.goto(f"{url}/static/unit.html")
-    await page.fill("#login-username", username)
-    await page.fill("#login-password", PASSWORD)
-    await page.press("#login-password", "Enter")
-    await expect(page.locator("#inbox")).to_be_visible()
+    await sign_in_at(page, f"{url}/static/unit.html", username, PASSWORD, "#inbox")
 
 
 async def test_a_unit_user_acknowledges_and_resolves_a_ticket_with_a_photo(
