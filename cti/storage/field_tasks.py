@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -75,6 +76,25 @@ async def _open(session: AsyncSession, *, ticket_id: int, reason: str, created_b
     opened = {"field_task": [None, {"id": row.id, "reason": reason}]}
     session.add(event_row(ticket_id, now, created_by, "field_task_opened", opened))
     return row, True
+
+
+async def cancel_escalation_tasks(session: AsyncSession, *, ticket_id: int, actor: str,
+                                  now: float, why: str) -> int:
+    """Cancel the ticket's open revisit that the escalation ladder sent, inside the caller's
+    transaction (the ticket is resolved or left its unit: a tutanak would warn nobody rightly);
+    a supervisor's own task stays. The tasks cancelled."""
+    rows = list(await session.scalars(
+        select(FieldTaskRow).where(
+            FieldTaskRow.ticket_id == ticket_id,
+            FieldTaskRow.status == FieldTaskStatus.OPEN.value,
+            FieldTaskRow.reason == FieldTaskReason.ESCALATION.value)
+    ))
+    for row in rows:
+        row.status = FieldTaskStatus.CANCELLED.value
+        cancelled: dict[str, list[Any]] = {"field_task": [{"id": row.id, "status": "open"},
+                                    {"id": row.id, "status": row.status}], "why": [None, why]}
+        session.add(event_row(ticket_id, now, actor, "field_task_cancelled", cancelled))
+    return len(rows)
 
 
 class FieldTaskStore:

@@ -33,6 +33,7 @@ from cti.domain.tickets.ticket import UNSET, Ticket, TicketDraft, TicketPatch
 from cti.domain.tickets.unit_clock import STARTS_CLOCK, acknowledged, clocked
 from cti.notify.outbox import enqueue
 from cti.storage.attachment_files import AttachmentFiles
+from cti.storage.field_tasks import cancel_escalation_tasks
 from cti.storage.keyset import encode_cursor
 from cti.storage.leave_days import business_calendar
 from cti.storage.models import Ticket as TicketRow
@@ -174,6 +175,7 @@ class TicketStore:
             if patch.status is not UNSET and patch.status is not ticket.status:
                 ticket, diff = await self._step(session, row.id, ticket, patch.status, now)
                 session.add(event_row(row.id, now, actor, "status", _noted(diff, patch.note)))
+                await _settle_revisit(session, row.id, patch.status, actor, now)
             write(row, ticket)
         return ticket
 
@@ -341,6 +343,7 @@ class TicketStore:
                                                 resolution=resolution)
                 diff = {**diff, **(extra or {})}
                 session.add(event_row(row.id, now, actor, "status", _noted(diff, note)))
+                await _settle_revisit(session, row.id, status, actor, now)
                 note = unit = resolution = extra = None
             write(row, ticket)
         return ticket
@@ -393,9 +396,20 @@ def history_statement(phone: str, limit: int) -> Select[Any]:
     )
 
 
+# Moves after which the ladder's field revisit has nothing left to chase.
+_ENDS_REVISIT = frozenset({TicketStatus.RESOLVED, TicketStatus.RETURNED, TicketStatus.CLOSED,
+                           TicketStatus.FIRST_CONTACT_SOLVED})
 # Where a unit's written answer may go: the ticket is with that unit.
 _ANSWERABLE = frozenset({TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
                          TicketStatus.INFO_REQUESTED, TicketStatus.REOPENED})
+
+
+async def _settle_revisit(session: AsyncSession, ticket_id: int, status: TicketStatus,
+                          actor: str, now: float) -> None:
+    """After a move that leaves the ladder's field revisit nothing to chase, call it off."""
+    if status in _ENDS_REVISIT:
+        await cancel_escalation_tasks(session, ticket_id=ticket_id, actor=actor, now=now,
+                                      why=status.value)
 
 
 def _required_note(field: str, value: str) -> str:

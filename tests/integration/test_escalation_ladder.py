@@ -236,3 +236,20 @@ async def test_the_ladder_s_e_mails_reach_a_real_smtp_server(
     # The SMS to the citizen waits: no gateway is configured here, and nothing is dropped.
     pending = [m for m in await outbox(sessions) if m.status == "pending"]
     assert [m.channel for m in pending] == ["sms"]
+
+
+async def test_a_resolve_after_the_field_revisit_was_sent_cancels_that_visit(
+    store: TicketStore, sweep: EscalationSweep, clock: Clock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    number = await forwarded(store)
+    for day in (13, 16, 17):
+        await climb(sweep, clock, 2026, 3, day, 15, 0)
+    clock.set(2026, 3, 17, 16)
+    await store.resolve(number, "Çukur kapatıldı", "seyhan1")
+    async with sessions() as session:
+        [task] = await session.scalars(select(FieldTaskRow))
+    assert task.status == "cancelled"  # the team is not sent to a place already fixed
+    last = (await store.events(number))[-1]
+    assert (last.action, last.actor, last.changes["why"]) == (
+        "field_task_cancelled", "seyhan1", [None, "resolved"])

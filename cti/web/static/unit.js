@@ -48,6 +48,7 @@ const EVENT = {
   escalated: ["Süre aşımı", "Deadline missed"],
   field_task_opened: ["Saha ekibine görev açıldı", "Field task opened"],
   field_task_taken: ["Saha ekibi görevi üstlendi", "Field task taken"],
+  field_task_cancelled: ["Saha görevi iptal edildi (başvuru sonuçlandı)", "Field task called off (request settled)"],
   field_report: ["Saha ekibi tutanak yazdı", "Field report written"],
 };
 // A status step named for what happened, by the status it reached (and, once, where from).
