@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, Double, ForeignKey, Index, MetaData, String, Text, false, true
+from sqlalchemy import (
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Constraint names are part of the schema: a later migration must be able to name them.
@@ -138,6 +149,10 @@ class Ticket(Base):
     # The escalation ladder's rung (0 none, 1 reminder, 2 warning, 3 field revisit) and when.
     escalation_level: Mapped[int] = mapped_column(server_default="0")
     escalated_at: Mapped[float | None]
+    # The citizen asked not to be called back about it (no feedback call).
+    no_callback: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The citizen's 1-5 answer to the satisfaction survey after a feedback call.
+    satisfaction: Mapped[int | None]
 
     __table_args__ = (
         # The caller lookup: a phone's tickets, and its open ones without reading the rows.
@@ -376,3 +391,63 @@ class OutboxAttemptRow(Base):
     detail: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index(None, "message_id", "id"),)
+
+
+class CallbackRow(Base):
+    """A feedback call job: call the citizen back about a resolved ticket (`dialer`).
+
+    One per resolution: a ticket reopened and resolved again gets a new one. `status` is
+    waiting (due at `next_attempt_at`), calling (an attempt is in flight), done (with its
+    `outcome`) or cancelled.
+    """
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(20))  # national form, as tickets store it
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(server_default="0")  # higher first
+    resolved_at: Mapped[float]  # the queue's order: longest resolved first
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    next_attempt_at: Mapped[float]
+    last_outcome: Mapped[str | None] = mapped_column(String(24))
+    outcome: Mapped[str | None] = mapped_column(String(24))  # confirmed, not_solved, unreachable…
+    assigned_to: Mapped[str | None] = mapped_column(String(64))  # preview: who took it
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+    done_at: Mapped[float | None]
+
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "ticket_id"),
+        Index(None, "phone", "status"),
+    )
+
+
+class CallbackAttemptRow(Base):
+    """One call placed to a citizen. Its id travels on the channel (ALO153_ATTEMPT) and is
+    written before the Originate is sent, so an attempt is placed at most once; a partial
+    unique index allows one unfinished attempt per phone number."""
+
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id", ondelete="CASCADE"))
+    seq: Mapped[int]  # 1-based within its callback
+    phone: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(16))  # placing, ringing, answered, connected, ended
+    operator: Mapped[str | None] = mapped_column(String(64))  # who took the call
+    placed_at: Mapped[float]
+    answered_at: Mapped[float | None]
+    connected_at: Mapped[float | None]
+    ended_at: Mapped[float | None]
+    outcome: Mapped[str | None] = mapped_column(String(24))  # answered, busy, no_answer…
+    cause: Mapped[str | None] = mapped_column(String(64))  # Asterisk's reason and cause
+    channel: Mapped[str | None] = mapped_column(String(64))  # the citizen leg's Uniqueid
+
+    __table_args__ = (
+        Index(None, "callback_id", "seq"),
+        Index("uq_callback_attempts_phone_unfinished", "phone", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )

@@ -203,6 +203,7 @@ _FIELDS: dict[str, Schema] = {
     "address": nullable(_text(limits.MAX_ADDRESS)),
     "latitude": _COORDINATE,
     "longitude": _COORDINATE,
+    "no_callback": {"type": "boolean", "description": "the citizen asked not to be called back"},
 }
 _TICKET: dict[str, Schema] = {
     "number": _NUMBER,
@@ -221,6 +222,8 @@ _TICKET: dict[str, Schema] = {
     **moment("resolve_due_at", "the unit must have resolved it by", optional=True),
     **moment("resolved_at", "the unit reported it resolved", optional=True),
     **moment("escalated_at", "the escalation ladder's last rung", optional=True),
+    "satisfaction": nullable({"type": "integer", "minimum": 1, "maximum": 5,
+                              "description": "the citizen's survey answer after feedback"}),
     "escalation_level": {"type": "integer", "minimum": 0, "maximum": 3,
                          "description": "0 none, 1 reminder, 2 warning, 3 field revisit"},
     "overdue": {"type": "boolean", "description": "with a unit and past a deadline now"},

@@ -47,6 +47,8 @@ def ticket_json(ticket: Ticket) -> Json:
         "unit": ticket.unit,
         "resolution": ticket.resolution,
         "created_by": ticket.created_by,
+        "no_callback": ticket.no_callback,
+        "satisfaction": ticket.satisfaction,
         "escalation_level": ticket.escalation_level,
         # Judged by the wall clock at the answer, like a page would judge the due dates.
         "overdue": missed(_unit_clock(ticket), time.time()) is not None,

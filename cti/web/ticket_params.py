@@ -43,12 +43,13 @@ _ATTACHMENT_ID = re.compile(r"[1-9][0-9]{0,17}")
 # Body fields; `TicketDraft` and `TicketPatch` take the same names.
 TEXT_FIELDS = ("description", "citizen_phone", "citizen_name", "citizen_tc", "district",
                "neighbourhood", "address")
-DRAFT_FIELDS = frozenset({*TEXT_FIELDS, "channel", "category", "priority", "latitude",
-                          "longitude", "call_id"})
-PATCH_FIELDS = frozenset({*TEXT_FIELDS, "channel", "category", "priority", "latitude",
-                          "longitude", "resolution", "status", "note"})
+DRAFT_FIELDS = frozenset({*TEXT_FIELDS, "channel", "category", "priority", "no_callback",
+                          "latitude", "longitude", "call_id"})
+PATCH_FIELDS = frozenset({*TEXT_FIELDS, "channel", "category", "priority", "no_callback",
+                          "latitude", "longitude", "resolution", "status", "note"})
 # Fields a patch may not clear with null.
-_REQUIRED = frozenset({"description", "channel", "category", "priority", "status"})
+_REQUIRED = frozenset({"description", "channel", "category", "priority", "status",
+                       "no_callback"})
 _ENUMS: dict[str, type[Channel | Priority | TicketStatus]] = {
     "channel": Channel, "priority": Priority, "status": TicketStatus,
 }
@@ -134,6 +135,10 @@ def _typed(name: str, value: object) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise invalid_parameter(name)
         return float(value)
+    if name == "no_callback":
+        if not isinstance(value, bool):
+            raise invalid_parameter(name)
+        return value
     if not isinstance(value, str):
         raise invalid_parameter(name)
     enum = _ENUMS.get(name)

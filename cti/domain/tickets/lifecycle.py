@@ -92,6 +92,7 @@ def opened(draft: TicketDraft, *, number: str, now: float, actor: str) -> Ticket
         address=draft.address,
         latitude=draft.latitude,
         longitude=draft.longitude,
+        no_callback=draft.no_callback,
         created_by=actor,
     )
 
@@ -106,12 +107,13 @@ def diff_of(before: Ticket, after: Ticket) -> Diff:
 
 
 def created(ticket: Ticket) -> Diff:
-    """The audit trail's first entry: every field the new ticket has, from nothing."""
-    skip = {"number", "created_at", "updated_at", "escalation_level"}
+    """The audit trail's first entry: every field the new ticket has, from nothing (a field
+    still at its default, None or 0 or False, is not news)."""
+    skip = {"number", "created_at", "updated_at"}
     return {
         f.name: [None, _plain(getattr(ticket, f.name))]
         for f in dataclasses.fields(Ticket)
-        if f.name not in skip and getattr(ticket, f.name) is not None
+        if f.name not in skip and getattr(ticket, f.name) != f.default
     }
 
 

@@ -54,6 +54,8 @@ class Ticket:
     resolved_at: float | None = None
     escalation_level: int = 0
     escalated_at: float | None = None
+    no_callback: bool = False  # the citizen asked not to be called back
+    satisfaction: int | None = None  # their 1-5 in the survey after the feedback call
 
     @property
     def is_open(self) -> bool:
@@ -76,6 +78,7 @@ class TicketDraft:
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    no_callback: bool = False
 
     def __post_init__(self) -> None:
         category = reference().category(self.category)
@@ -116,6 +119,7 @@ class TicketPatch:
     latitude: float | Unset | None = UNSET
     longitude: float | Unset | None = UNSET
     resolution: str | Unset | None = UNSET
+    no_callback: bool | Unset = UNSET
     status: TicketStatus | Unset = UNSET
     note: str | None = None
     _given: dict[str, object] = field(init=False, repr=False, compare=False)
