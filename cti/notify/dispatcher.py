@@ -93,14 +93,21 @@ class OutboxDispatcher:
         self.passes = 0  # passes of the background loop, finished or failed
 
     async def run_once(self, now: float | None = None) -> int:
-        """Try every message due at `now` (the clock's time if None), a batch at a time;
-        the number tried."""
-        now = self._clock() if now is None else now
+        """Try every due message, a batch at a time; the number tried.
+
+        Without `now` the clock is read at each claim and each result: a pass through a
+        backlog of slow sends can last long, and a lease or a back-off measured from the
+        pass's start would already have run out (a second dispatcher would send the message
+        again) and the delivery log would show when the pass began, not when the try was.
+        A test passes `now` to hold the whole pass at one moment.
+        """
+        clock = self._clock if now is None else lambda: now
         await self._warn_unsent()
         tried = 0
-        while claimed := await self._claim(now):
+        while claimed := await self._claim(clock()):
             for message in claimed:
-                await self._record(message, await self._deliver(message), now)
+                outcome = await self._deliver(message)
+                await self._record(message, outcome, clock())
             tried += len(claimed)
             if len(claimed) < self._batch:
                 break

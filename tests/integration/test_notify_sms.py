@@ -25,7 +25,7 @@ from cti.notify.outbox import FAILED, PENDING, SENT, enqueue
 from cti.notify.sms import NetgsmSender, NetgsmSettings
 from cti.storage.db import create_engine, session_factory
 from cti.storage.migrate import upgrade
-from cti.storage.models import OutboxRow
+from cti.storage.models import OutboxAttemptRow, OutboxRow
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.tickets import TicketStore
 from tests.fakes.sms_gateway import FakeNetgsm
@@ -239,6 +239,69 @@ async def test_two_dispatchers_racing_send_each_message_once(
     async with sessions() as session:
         rows = list(await session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids))))
     assert {(r.status, r.attempts) for r in rows} == {(SENT, 1)}
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Slow:
+    """Netgsm through the local server, each send taking `seconds` on the test's clock; notes,
+    as each send begins, the message, the time and the lease its claim wrote."""
+
+    def __init__(self, inner: NetgsmSender, clock: Clock, sessions: Sessions,
+                 seconds: float) -> None:
+        self.inner, self.clock, self.sessions, self.seconds = inner, clock, sessions, seconds
+        self.began: list[tuple[int, float, float | None]] = []
+
+    async def send(self, message: Envelope) -> str:
+        async with self.sessions() as session:
+            lease = await session.scalar(select(OutboxRow.next_attempt_at)
+                                         .where(OutboxRow.id == message.message_id))
+        self.began.append((message.message_id, self.clock.now - T0,
+                           None if lease is None else lease - T0))
+        self.clock.now += self.seconds
+        return await self.inner.send(message)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_long_pass_leases_each_batch_from_its_claim_and_logs_the_real_times(
+    db: Db, gateway: tuple[FakeNetgsm, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cti.notify.dispatcher")
+    fake, url = gateway
+    sessions = db.sessions()
+    ids = [await sms(sessions, body=f"{TEXT} #{n}") for n in range(5)]
+    fake.fail_next(1, "100")  # the first try of the first message
+    clock = Clock(T0)
+    slow = Slow(netgsm(fake, url), clock, sessions, seconds=50.0)
+    # A lease of 2 × 2 × 60 s = 240 s: the third batch is claimed 200 s into the pass.
+    outbox = OutboxDispatcher(sessions, {"sms": slow}, clock=clock, rand=middle, batch=2,
+                              send_timeout=60.0)
+    try:
+        assert await outbox.run_once() == 6
+    finally:
+        await outbox.stop()
+    first, second, third, fourth, fifth = ids
+    assert slow.began == [(first, 0, 240), (second, 50, 240), (third, 100, 340),
+                          (fourth, 150, 340), (first, 200, 440), (fifth, 250, 440)]
+    # The back-off counts from the failure (50 s in), not from the pass's start.
+    assert f"try 1 failed, again at {T0 + 50 + 30:.0f}" in caplog.text
+    async with sessions() as session:
+        sent = {i: at for i, at in await session.execute(
+            select(OutboxRow.id, OutboxRow.sent_at))}
+        tries = list(await session.execute(
+            select(OutboxAttemptRow.at, OutboxAttemptRow.ok)
+            .where(OutboxAttemptRow.message_id == first).order_by(OutboxAttemptRow.id)))
+    assert {i: (at or 0) - T0 for i, at in sent.items()} == {
+        first: 250, second: 100, third: 150, fourth: 200, fifth: 300}
+    assert [(at - T0, ok) for at, ok in tries] == [(50, False), (250, True)]
 
 
 class Hanging:
