@@ -10,11 +10,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from cti.domain.escalation import Missed, UnitClock, missed
 from cti.domain.tickets.attachments import Attachment
+from cti.domain.tickets.status import TicketStatus
 from cti.field.errors import InvalidFieldInput
 
 MAX_NOTES = 4000
-MAX_PHOTOS = 10  # a visit's photos: each goes into the PDF and the e-mail to the unit
+MAX_PHOTOS = 10  # a visit's photos: each goes into the tutanak PDF, mailed to the unit
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
@@ -58,13 +60,18 @@ class TaskTicket:
     ack_due_at: float | None
     resolve_due_at: float | None
 
-    def missed_deadline(self) -> tuple[str, float] | None:
-        """("ack" or "resolve", when it was due): the deadline this visit chases."""
-        if self.acknowledged_at is None and self.ack_due_at is not None:
-            return "ack", self.ack_due_at
-        if self.resolve_due_at is not None:
-            return "resolve", self.resolve_due_at
-        return None
+    def missed_by(self, at: float) -> tuple[str, float] | None:
+        """("ack" or "resolve", when it was due): the unit's deadline passed by `at` with its
+        step not taken; None when the unit is on time, or the ticket is no longer the unit's
+        to answer (resolved, returned, closed, or waiting for the call centre). A supervisor
+        may send the team to a ticket that is not late: the tutanak must not say it is.
+        The escalation ladder's own test, so the two never disagree."""
+        clock = UnitClock(TicketStatus(self.status), self.acknowledged_at, self.ack_due_at,
+                          self.resolve_due_at, escalation_level=0, escalated_at=None)
+        step = missed(clock, at)
+        if step is None:
+            return None
+        return ("ack" if step.missed is Missed.ACKNOWLEDGE else "resolve"), step.due
 
 
 @dataclass(frozen=True, kw_only=True)

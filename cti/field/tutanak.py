@@ -67,7 +67,7 @@ def render(inspection: Inspection, *, compress: bool = True) -> bytes:
     pdf.add_page()
     _header(pdf)
     _preamble(pdf, inspection)
-    _table(pdf, "Başvuru", _request_rows(inspection.ticket))
+    _table(pdf, "Başvuru", _request_rows(inspection.ticket, inspection.inspected_at))
     _paragraph(pdf, "Talep", inspection.ticket.description)
     _table(pdf, "Konum", _place_rows(inspection.ticket))
     _table(pdf, "Tespit", _inspection_rows(inspection))
@@ -112,8 +112,10 @@ def _header(pdf: FPDF) -> None:
 
 def _preamble(pdf: FPDF, inspection: Inspection) -> None:
     ticket = inspection.ticket
+    # Late only by the facts at the visit: a supervisor may send the team to a ticket on time.
     cause = ("sorumlu birimin süresi içinde işlem yapmaması üzerine"
-             if ticket.missed_deadline() else "ALO 153 Çözüm Merkezi'nin talebi üzerine")
+             if ticket.missed_by(inspection.inspected_at)
+             else "ALO 153 Çözüm Merkezi'nin talebi üzerine")
     pdf.set_font(FONT, "", 10)
     pdf.multi_cell(
         0, 5,
@@ -149,8 +151,8 @@ def _paragraph(pdf: FPDF, title: str, body: str) -> None:
     pdf.ln(2)
 
 
-def _request_rows(ticket: TaskTicket) -> list[tuple[str, str]]:
-    missed = ticket.missed_deadline()
+def _request_rows(ticket: TaskTicket, inspected_at: float) -> list[tuple[str, str]]:
+    missed = ticket.missed_by(inspected_at)
     return [
         ("Kayıt numarası", ticket.number),
         ("Konu", ticket.category.name_tr),

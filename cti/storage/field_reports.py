@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.field.errors import FieldTaskChanged, ReportIncomplete
-from cti.field.report_mail import warning_mail
+from cti.field.report_mail import report_mail
 from cti.field.tasks import FieldTaskStatus
 from cti.field.tutanak import Inspection, Photo, render
 from cti.notify.outbox import enqueue
@@ -102,14 +102,18 @@ async def _commit(session: AsyncSession, snapshot: _Snapshot, *, size: int, sha2
     changes = {"field_task": [None, {"id": task.id, "report": report.id,
                                      "photos": list(photo_ids), "notes": task.notes}]}
     session.add(event_row(ticket.id, now, actor, "field_report", changes))
-    await _mail(session, ticket, inspection, [report.id, *photo_ids])
+    await _mail(session, ticket, inspection, report.id)
     return True
 
 
 async def _mail(session: AsyncSession, ticket: TicketRow, inspection: Inspection,
-                attachment_ids: list[int]) -> None:
-    """The tutanak and photos to the unit and to whoever answers for it. A ticket at no unit
-    (a supervisor sent the team before forwarding it) has nobody to warn."""
+                report_id: int) -> None:
+    """The tutanak to the unit and to whoever answers for it. A ticket at no unit (a
+    supervisor sent the team before forwarding it) has nobody to write to.
+
+    The PDF is the only attachment: it holds the photos, scaled down (`cti.field.photos`).
+    The photos as uploaded (up to ten of 10 MB) would make a message mail servers refuse
+    for its size, a refusal the outbox takes as final, and the unit would get nothing."""
     if ticket.unit is None:
         return
     contacts = await unit_contacts(session, ticket.unit)
@@ -117,8 +121,8 @@ async def _mail(session: AsyncSession, ticket: TicketRow, inspection: Inspection
     if contacts.manager_email and contacts.manager_email != contacts.email:
         recipients.append((contacts.manager_email, True))
     for address, to_manager in recipients:
-        mail = warning_mail(inspection.ticket, inspected_at=inspection.inspected_at,
-                            inspector=inspection.inspector_name, to_manager=to_manager)
+        mail = report_mail(inspection.ticket, inspected_at=inspection.inspected_at,
+                           inspector=inspection.inspector_name, to_manager=to_manager)
         enqueue(session, channel="email", purpose=PURPOSE, recipient=address, body=mail.body,
                 now=inspection.inspected_at, subject=mail.subject, ticket_id=ticket.id,
-                attachment_ids=attachment_ids)
+                attachment_ids=[report_id])

@@ -192,7 +192,7 @@ class FieldTaskStore:
 
     async def complete(self, task_id: int, actor: str) -> FieldTaskDetail:
         """Write the tutanak, attach it to the ticket, close the task and mail the unit (and
-        its manager) the tutanak with the photos: all of it, or none (`field_reports`)."""
+        its manager) the tutanak, which holds the photos: all of it, or none (`field_reports`)."""
         await write_report(self._sessions, self._files, task_id, actor=actor, clock=self._clock)
         return await self.detail(task_id)
 

@@ -7,6 +7,8 @@ English pairs. Photos and the tutanak link to the field routes, which field staf
 
 from __future__ import annotations
 
+import time
+
 from cti.domain.tickets.attachments import Attachment
 from cti.field.tasks import FieldTask, FieldTaskDetail, Named, TaskTicket
 from cti.web.call_json import Json, iso
@@ -50,7 +52,7 @@ def detail_json(detail: FieldTaskDetail) -> Json:
 
 
 def ticket_json(ticket: TaskTicket) -> Json:
-    missed = ticket.missed_deadline()
+    missed = ticket.missed_by(time.time())
     body: Json = {
         "number": ticket.number,
         "status": ticket.status,

@@ -150,7 +150,8 @@ _TICKET = closed({
     "unit": nullable(ref("FieldName")),
     "missed_deadline": nullable(closed({
         "kind": {"type": "string", "enum": ["ack", "resolve"]},
-        **moment("due_at", "when it was due")}, "The deadline the visit chases.")),
+        **moment("due_at", "when it was due")},
+        "The unit's deadline that has passed with its step not taken; null when on time.")),
     **moment("created_at", "the request came in"),
     **moment("forwarded_at", "it reached the unit", optional=True),
     **moment("acknowledged_at", "the unit acknowledged it", optional=True),

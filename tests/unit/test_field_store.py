@@ -125,13 +125,33 @@ async def count(field: Field, model: type[Any], *where: ColumnElement[bool]) -> 
                    or 0)
 
 
-async def ready(field: Field) -> tuple[str, int]:
-    """An escalated ticket whose task has notes and one photo."""
-    number = await forwarded(field)
-    task_id = await escalate(field, number)
+async def overdue(field: Field, number: str, days: float = 1.0) -> None:
+    """The ticket's acknowledge deadline moved `days` into the past (the clock stays put)."""
+    async with field.sessions.begin() as session:
+        row = await session.scalar(select(TicketRow).where(TicketRow.number == number))
+        assert row is not None and row.ack_due_at is not None
+        row.ack_due_at = field.clock.now - days * 86_400
+
+
+async def visited(field: Field, task_id: int) -> None:
+    """The task with notes and one photo, ready for its tutanak."""
     await field.tasks.add_photo(task_id, filename="çukur.jpg", data=jpeg(), actor="saha1")
     await field.tasks.update(task_id, actor="saha1", notes="Çukur hâlâ açık.", take=True)
+
+
+async def ready(field: Field) -> tuple[str, int]:
+    """A ticket past its acknowledge deadline, escalated, whose task has notes and a photo."""
+    number = await forwarded(field)
+    await overdue(field, number)
+    task_id = await escalate(field, number)
+    await visited(field, task_id)
     return number, task_id
+
+
+async def report_mails(field: Field) -> list[OutboxRow]:
+    async with field.sessions() as session:
+        return list(await session.scalars(select(OutboxRow).where(
+            OutboxRow.purpose == "field_report").order_by(OutboxRow.id)))
 
 
 async def test_a_ticket_has_one_open_task_however_often_it_is_sent(field: Field) -> None:
@@ -170,10 +190,8 @@ async def test_the_list_shows_the_longest_overdue_first_with_what_the_team_needs
 ) -> None:
     later = await forwarded(field, "İkinci çukur")
     earlier = await forwarded(field, "Birinci çukur")
-    async with field.sessions.begin() as session:  # the second was due a day sooner
-        row = await session.scalar(select(TicketRow).where(TicketRow.number == earlier))
-        assert row is not None and row.ack_due_at is not None
-        row.ack_due_at -= 86_400
+    await overdue(field, later, days=1)
+    await overdue(field, earlier, days=2)  # the second was due a day sooner
     await escalate(field, later)
     await escalate(field, earlier)
     listed = await field.tasks.tasks()
@@ -186,8 +204,8 @@ async def test_the_list_shows_the_longest_overdue_first_with_what_the_team_needs
     assert first.unit.name_tr == "Seyhan Belediyesi — Seyhan Fen İşleri Müdürlüğü"
     assert (first.address, first.latitude, first.longitude) == (
         "Atatürk Caddesi No: 12", 36.99, 35.33)
-    missed = first.missed_deadline()
-    assert missed is not None and missed[0] == "ack"
+    assert first.missed_by(field.clock.now) == ("ack", first.ack_due_at)
+    assert listed[1].ticket.missed_by(field.clock.now - 2 * 86_400) is None  # not yet late
     assert await field.tasks.tasks(status=FieldTaskStatus.DONE) == []
 
 
@@ -282,16 +300,47 @@ async def test_completion_attaches_the_tutanak_closes_the_task_and_mails_the_uni
     assert number in text(pdf) and "Şükrü Işıkoğlu" in text(pdf)
     assert [(i.width, i.height) for i in images(pdf)] == [(64, 48)]
     assert "field_report" in [e.action for e in ticket_detail.events]
-    async with field.sessions() as session:
-        mails = list(await session.scalars(select(OutboxRow).where(
-            OutboxRow.purpose == "field_report").order_by(OutboxRow.id)))
+    mails = await report_mails(field)
     assert [(m.channel, m.recipient, m.status) for m in mails] == [
         ("email", UNIT_MAIL, "pending"), ("email", MANAGER_MAIL, "pending")]
-    photo_ids = [p.id for p in detail.photos]
-    assert all(json.loads(m.attachment_ids) == [report.id, *photo_ids] for m in mails)
+    # The tutanak only: the photos are in it, and as uploaded they could make the mail too big.
+    assert all(json.loads(m.attachment_ids) == [report.id] for m in mails)
     assert all(number in m.subject and "UYARI" in m.subject for m in mails)
     assert "Sayın Seyhan Belediyesi — Seyhan Fen İşleri Müdürlüğü," in mails[0].body
+    assert "alındı bildirimi süresi" in mails[0].body and "uyarıdır" in mails[0].body
+    assert "Yöneticisi," in mails[1].body
+    assert "süresi içinde işlem yapmaması üzerine" in text(pdf)
     assert "05321112233" not in mails[0].body + mails[1].body  # no citizen's phone (KVKK)
+
+
+async def test_a_supervisors_visit_to_a_ticket_on_time_is_reported_not_warned_of(
+    field: Field,
+) -> None:
+    number = await forwarded(field)
+    task, _ = await field.tasks.open(number, "supervisor1")
+    await visited(field, task.id)
+    detail = await field.tasks.complete(task.id, "saha1")
+    mails = await report_mails(field)
+    assert len(mails) == 2
+    assert all(m.subject.startswith("Bilgi: ") and "UYARI" not in m.subject for m in mails)
+    assert all("bir uyarı değil" in m.body and "süresi" not in m.body for m in mails)
+    assert detail.report is not None
+    found = await field.tickets.attachment(number, detail.report.id)
+    assert found is not None
+    words = text(found[1])
+    assert "ALO 153 Çözüm Merkezi'nin talebi üzerine" in words
+    assert "işlem yapmaması" not in words
+
+
+async def test_a_visit_after_the_unit_resolved_a_late_ticket_is_no_warning(field: Field) -> None:
+    number = await forwarded(field)
+    await overdue(field, number)
+    task, _ = await field.tasks.open(number, "supervisor1")
+    await visited(field, task.id)
+    await field.tickets.resolve(number, "Çukur asfaltlandı", "fen1")
+    assert (await field.tasks.detail(task.id)).task.status is FieldTaskStatus.OPEN  # manual
+    await field.tasks.complete(task.id, "saha1")
+    assert all(m.subject.startswith("Bilgi: ") for m in await report_mails(field))
 
 
 async def test_a_done_task_takes_no_more_photos_notes_or_tutanak(field: Field) -> None:

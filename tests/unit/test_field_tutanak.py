@@ -3,16 +3,17 @@ its pages, and the photos embedded in it, upright and scaled."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
 from cti.field.errors import PhotoRefused
-from cti.field.photos import PDF_LONG_SIDE, photo_type
-from cti.field.tasks import Named, TaskTicket
+from cti.field.photos import PDF_LONG_SIDE, PDF_PHOTO_BYTES, for_pdf, photo_type
+from cti.field.tasks import MAX_PHOTOS, Named, TaskTicket
 from cti.field.tutanak import Inspection, Photo, render
 from tests.unit.pdf_support import images, page_count, page_text, text
 
@@ -43,8 +44,9 @@ TICKET = TaskTicket(
 )
 
 
-def inspection(photos: list[Photo], notes: str = "Çukur hâlâ açık, üstü örtülmemiş.") -> Inspection:
-    return Inspection(task_id=41, ticket=TICKET, inspected_at=at(2026, 3, 12, 15, 5),
+def inspection(photos: list[Photo], notes: str = "Çukur hâlâ açık, üstü örtülmemiş.",
+               ticket: TaskTicket = TICKET) -> Inspection:
+    return Inspection(task_id=41, ticket=ticket, inspected_at=at(2026, 3, 12, 15, 5),
                       inspector_name="Şükrü Işıkoğlu", inspector_username="saha1",
                       notes=notes, photos=photos)
 
@@ -64,6 +66,32 @@ def test_the_form_names_the_ticket_the_place_the_dates_and_who_inspected() -> No
     assert "Alındı bildirimi süresi: 03.03.2026 09:20" in first
     assert "12.03.2026 15:05 (Türkiye saati)" in first
     assert "İmza" in first and "Birim Yetkilisi (Teslim Alan)" in first
+    assert "süresi içinde işlem yapmaması üzerine" in first
+
+
+@pytest.mark.parametrize("ticket", [
+    # A supervisor's visit the day after the forward: no deadline has passed yet.
+    dataclasses.replace(TICKET, ack_due_at=at(2026, 3, 13, 9, 20)),
+    # Acknowledged in time, resolve deadline still ahead.
+    dataclasses.replace(TICKET, status="in_progress", acknowledged_at=at(2026, 3, 2, 10)),
+    # Late, but the unit has resolved it since.
+    dataclasses.replace(TICKET, status="resolved", acknowledged_at=at(2026, 3, 5, 10)),
+], ids=["ack-ahead", "resolve-ahead", "resolved"])
+def test_a_visit_to_a_ticket_not_late_says_no_deadline_was_missed(ticket: TaskTicket) -> None:
+    first = page_text(render(inspection([Photo("a.jpg", picture(32, 24), 0.0)],
+                                        ticket=ticket)))[0]
+    assert "ALO 153 Çözüm Merkezi'nin talebi üzerine" in first
+    assert "işlem yapmaması" not in first and "süresi:" not in first
+    assert "Kaçırılan süre" in first  # the row stays, with a dash
+
+
+def test_the_resolve_deadline_is_the_missed_one_once_acknowledged() -> None:
+    late = dataclasses.replace(TICKET, status="in_progress", acknowledged_at=at(2026, 3, 2, 10),
+                               resolve_due_at=at(2026, 3, 10, 17))
+    first = page_text(render(inspection([Photo("a.jpg", picture(32, 24), 0.0)],
+                                        ticket=late)))[0]
+    assert "Çözüm süresi: 10.03.2026 17:00" in first
+    assert "süresi içinde işlem yapmaması üzerine" in first
 
 
 def test_photos_follow_the_form_two_a_page_each_embedded_as_an_image() -> None:
@@ -94,6 +122,46 @@ def test_a_phone_photo_turned_by_exif_is_embedded_upright_and_scaled_down() -> N
     photo = Photo("telefon.jpg", picture(4000, 3000, exif=exif), 0.0)
     [embedded] = images(render(inspection([photo])))
     assert (embedded.width, embedded.height) == (PDF_LONG_SIDE * 3 // 4, PDF_LONG_SIDE)
+
+
+def phone_photos(count: int) -> list[bytes]:
+    """`count` different 12-megapixel JPEGs as a phone saves them: a scene (sky to ground,
+    shapes) under heavy sensor noise, some 8.5 MB each, close to the 10 MB upload limit. Noise
+    is what JPEG compresses worst; each photo shifts it so no two are alike."""
+    width, height = 4000, 3000
+    noise = Image.merge("RGB", [Image.effect_noise((width, height), 48) for _ in range(3)])
+    scene = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    draw = ImageDraw.Draw(scene)
+    for i in range(30):
+        x, y = (i * 397) % width, (i * 211) % height
+        draw.ellipse((x, y, x + 500, y + 300), fill=(i * 37 % 256, i * 91 % 256, i * 13 % 256))
+    photos = []
+    for n in range(count):
+        shot = ImageChops.add(scene, ImageChops.offset(noise, n * 37, n * 11), offset=-128)
+        out = io.BytesIO()
+        shot.save(out, format="JPEG", quality=90)
+        photos.append(out.getvalue())
+    return photos
+
+
+def test_ten_large_noisy_phone_photos_make_a_tutanak_a_mail_server_takes() -> None:
+    photos = phone_photos(MAX_PHOTOS)
+    assert min(len(p) for p in photos) > 8_000_000
+    pdf = render(inspection([Photo(f"{n}.jpg", data, 0.0) for n, data in enumerate(photos)]))
+    # Measured: 2.8 MB (3.7 MB as base64) from 85 MB of photos. The bound holds whatever
+    # the photos: each at most PDF_PHOTO_BYTES, plus the form and its fonts.
+    assert len(pdf) < MAX_PHOTOS * PDF_PHOTO_BYTES + 200_000 < 4_500_000
+    assert len(images(pdf)) == MAX_PHOTOS and page_count(pdf) == 1 + MAX_PHOTOS // 2
+
+
+def test_a_photo_too_grainy_for_its_share_of_the_tutanak_is_made_smaller() -> None:
+    noise = Image.merge("RGB", [Image.effect_noise((1600, 1200), 128) for _ in range(3)])
+    out = io.BytesIO()
+    noise.save(out, format="PNG")  # pure noise: the worst a photo can be for JPEG
+    embedded = for_pdf(out.getvalue())
+    assert len(embedded) <= PDF_PHOTO_BYTES
+    with Image.open(io.BytesIO(embedded)) as image:
+        assert image.format == "JPEG" and max(image.size) < PDF_LONG_SIDE
 
 
 def test_long_notes_run_onto_more_pages_and_the_same_visit_renders_the_same_bytes() -> None:

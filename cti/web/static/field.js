@@ -82,8 +82,10 @@ function show(task) {
   facts("task-dates", [
     [["Başvuru", "Received"], when(t.created_at)],
     [["Birime iletildi", "Forwarded"], when(t.forwarded_at)],
+    // Not late (or no longer the unit's): the deadline still ahead, if there is one.
     [t.missed_deadline ? MISSED[t.missed_deadline.kind] : ["Son tarih", "Deadline"],
-      t.missed_deadline ? when(t.missed_deadline.due_at) : "—"],
+      when(t.missed_deadline ? t.missed_deadline.due_at
+        : (t.acknowledged_at === null && t.ack_due_at) || t.resolve_due_at)],
     [["Sorumlu birim", "Unit"], t.unit ? t.unit.name_tr : "—"],
   ]);
   showPlace(t);
