@@ -1,14 +1,16 @@
 """What was sent about a ticket, to whom, and each try: the delivery log; and the messages
-that are stuck (failed, or still waiting) for the supervisor."""
+that are stuck (failed, or still waiting) for the supervisor, who may send one again."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cti.notify.requeue import requeue
 from cti.storage.models import OutboxAttemptRow, OutboxRow, Ticket
 
 MAX_PAGE = 200
@@ -47,10 +49,14 @@ async def delivery_log(
 
 
 class OutboxQueries:
-    """The outbox as the web layer reads it."""
+    """The outbox as the web layer reads it, and sends a failed message again."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._sessions = sessions
+        self._clock = clock
 
     async def for_ticket(self, ticket_number: str) -> list[Delivery] | None:
         """The ticket's messages, oldest first; None when there is no such ticket."""
@@ -68,6 +74,16 @@ class OutboxQueries:
             query = (_messages().where(OutboxRow.status == status)
                      .order_by(OutboxRow.id.desc()).limit(min(limit, MAX_PAGE)))
             return await _deliveries(session, query)
+
+    async def requeue(self, message_id: int, recipient: str | None, actor: str) -> Delivery:
+        """The failed message back in the queue, due now (`cti.notify.requeue.requeue`, with
+        its errors); the message as it is then."""
+        async with self._sessions.begin() as session:
+            await requeue(session, message_id, recipient=recipient, actor=actor,
+                          now=self._clock())
+        async with self._sessions() as session:
+            [delivery] = await _deliveries(session, _messages().where(OutboxRow.id == message_id))
+        return delivery
 
 
 def _messages() -> Select[OutboxRow, str]:

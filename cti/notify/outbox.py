@@ -64,13 +64,21 @@ def enqueue(
         created_at=now, sent_at=None, last_error=refusal, provider_id=None,
     )
     session.add(row)
-    sync = session.sync_session
-    _hook(sync)
     if refusal is None:
-        sync.info[_WAKE] = True
+        wake_after_commit(session)
     else:
+        sync = session.sync_session
+        _hook(sync)
         sync.info.setdefault(_REFUSED, []).append((row, refusal, now))
     return row
+
+
+def wake_after_commit(session: AsyncSession) -> None:
+    """Have the dispatcher look for due messages as soon as the caller's transaction commits
+    (not at all if it rolls back)."""
+    sync = session.sync_session
+    _hook(sync)
+    sync.info[_WAKE] = True
 
 
 def subscribe(listener: Callable[[], None]) -> Callable[[], None]:

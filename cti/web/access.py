@@ -86,9 +86,10 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("POST", "/api/leave-days"): frozenset({ADMIN}),
     ("DELETE", "/api/leave-days/{day}"): frozenset({ADMIN}),
     # The outbox: a ticket's delivery log for the call centre; what is stuck, for the
-    # supervisor who chases it.
+    # supervisor who chases it and sends it again.
     ("GET", f"{_TICKET}/deliveries"): _CALL_CENTRE,
     ("GET", "/api/outbox"): frozenset({SUPERVISOR, ADMIN}),
+    ("POST", "/api/outbox/{message_id}/retry"): frozenset({SUPERVISOR, ADMIN}),
     # The field team's revisits: field staff do them; supervisors and admins read them and
     # send the team to a ticket.
     ("GET", "/api/field/tasks"): _FIELD_READERS,

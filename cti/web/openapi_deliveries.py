@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from cti.notify.delivery_log import MAX_PAGE
-from cti.web.openapi_people import REFUSALS
+from cti.notify.recipients import MAX_ADDRESS
+from cti.web.openapi_people import CSRF, REFUSALS
 from cti.web.openapi_schemas import STRING, Schema, closed, moment, nullable, ref
 from cti.web.routes.deliveries import DEFAULT_LIMIT
 
@@ -51,9 +52,29 @@ _STUCK: Schema = {
     },
 }
 
+_RETRY: Schema = {
+    "operationId": "retryMessage",
+    "summary": "Send a failed message again (supervisor, admin): to `recipient` if given, else "
+    "to its address, checked as when it was written; due now, with its full retries, its "
+    "tries kept and a line saying who re-queued it",
+    "parameters": [{"name": "message_id", "in": "path", "required": True,
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,17}$"}}, CSRF],
+    "requestBody": {"required": False, "content": {"application/json": {
+        "schema": ref("RetryMessage")}}},
+    "responses": {
+        "200": _json("The message, waiting to go", "DeliveryEnvelope"),
+        "400": _json("A bad id or body, or no usable address (invalid_recipient)", "Error"),
+        **REFUSALS,
+        "404": _json("No such message", "Error"),
+        "409": _json("The message was sent already, or is still waiting to go", "Error"),
+        **_ERRORS,
+    },
+}
+
 PATHS: dict[str, Schema] = {
     "/api/tickets/{number}/deliveries": {"get": _TICKET_DELIVERIES},
     "/api/outbox": {"get": _STUCK},
+    "/api/outbox/{message_id}/retry": {"post": _RETRY},
 }
 
 _TRY = closed(
@@ -90,6 +111,15 @@ SCHEMAS: dict[str, Schema] = {
         {"ticket": _NUMBER, "messages": {"type": "array", "items": ref("Delivery")}},
         "What was sent about a ticket.",
     ),
+    "DeliveryEnvelope": closed({"message": ref("Delivery")}, "One message of the outbox."),
+    "RetryMessage": {
+        "type": "object",
+        "description": "Where to send the message; without it, its own address.",
+        "properties": {"recipient": {
+            "type": "string", "maxLength": MAX_ADDRESS,
+            "description": "an e-mail address (e-mail) or a Turkish mobile number (SMS)"}},
+        "additionalProperties": False,
+    },
     "StuckMessages": closed(
         {"status": {"enum": ["failed", "pending"]},
          "messages": {"type": "array", "items": ref("Delivery")}},

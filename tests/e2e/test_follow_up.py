@@ -1,21 +1,27 @@
 """The call centre's follow-up page: a request a unit returned as "not ours" is routed again
-with the routing suggestion, and a unit's question is answered, in a real browser.
+with the routing suggestion, a unit's question is answered, and a message that failed is sent
+again to the address the supervisor types, in a real browser.
 
 No PBX: the CTI runs without Asterisk (its AMI link keeps retrying).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
+from sqlalchemy import select
 
 from cti.bootstrap import Services
 from cti.domain.roles import Role
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft
+from cti.notify.outbox import enqueue
+from cti.storage.db import create_engine, session_factory
+from cti.storage.models import Ticket
 from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors, sign_in
 
 PASSWORD = "takip-parola-153"
@@ -81,4 +87,36 @@ async def test_a_returned_request_is_routed_again_and_a_question_answered(
     answered = await tickets.get(asked)
     assert answered is not None and answered.status is TicketStatus.IN_PROGRESS
     assert await page.evaluate("window.pwned") is None
+    assert script_errors(console_errors) == []
+
+
+async def test_a_message_that_failed_is_sent_again_to_the_number_the_supervisor_types(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    number = await a_ticket(service, "Kaldırımda çukur")
+    engine = create_engine(service.settings.database)
+    try:
+        async with session_factory(engine).begin() as session:
+            ticket_id = await session.scalar(select(Ticket.id).where(Ticket.number == number))
+            assert ticket_id is not None
+            # Written while the unit had no address: failed, "no address".
+            enqueue(session, channel="email", purpose="warning", recipient="",
+                    body="Süresi geçti", now=time.time(), ticket_id=ticket_id)
+    finally:
+        await engine.dispose()
+    [failed] = await service.stores.outbox.stuck("failed", 10)
+
+    page = await new_page()
+    await sign_in(page, f"{service.http_url}/static/takip.html", "sule", PASSWORD, "#page")
+    await page.locator("[data-tab='failed']").click()
+    row = page.get_by_test_id("list").locator(f"tr[data-message='{failed.id}']")
+    await expect(row).to_contain_text("Adres yok")
+    await row.get_by_role("textbox").fill("seyhan-fen@adana.bel.tr")
+    await row.get_by_role("button").click()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Yeniden gönderime alındı")
+    await expect(row).to_have_count(0)  # no longer failed
+    [waiting] = [m for m in await service.stores.outbox.stuck("pending", 10)
+                 if m.id == failed.id]
+    assert (waiting.recipient, waiting.attempts) == ("seyhan-fen@adana.bel.tr", 0)
+    assert waiting.tries[-1].detail.startswith("sule yeni adrese")
     assert script_errors(console_errors) == []

@@ -80,16 +80,38 @@ function showTickets(tickets, more) {
 }
 
 function showMessages(answer) {
-  head(["Kayıt no", "No"], ["Kanal", "Channel"], ["Amaç", "Purpose"], ["Alıcı", "Recipient"], ["Neden", "Why"]);
+  head(["Kayıt no", "No"], ["Kanal", "Channel"], ["Amaç", "Purpose"], ["Alıcı", "Recipient"], ["Neden", "Why"],
+    ["Yeniden gönder", "Send again"]);
   const body = $("list").tBodies[0];
   body.replaceChildren();
   for (const m of answer.messages || []) {
-    body.append(el("tr", {}, el("td", { text: m.ticket || "—" }), el("td", { text: m.channel }),
+    body.append(el("tr", { attrs: { "data-message": m.id } }, el("td", { text: m.ticket || "—" }), el("td", { text: m.channel }),
       el("td", { text: m.purpose }), el("td", { text: m.recipient || "—" }),
-      el("td", { text: m.last_error || "" })));
+      el("td", { text: m.last_error || "" }), el("td", {}, sendAgain(m))));
   }
-  if (!(answer.messages || []).length) body.append(el("tr", {}, el("td", { text: "Hepsi iletildi / All delivered", attrs: { colspan: 5 } })));
+  if (!(answer.messages || []).length) body.append(el("tr", {}, el("td", { text: "Hepsi iletildi / All delivered", attrs: { colspan: 6 } })));
   $("more").hidden = true;
+}
+
+// A failed message sent again: to the address typed in (e.g. the unit's, once known), or to
+// its own when the box is left empty.
+function sendAgain(m) {
+  const sms = m.channel === "sms";
+  const address = el("input", { attrs: {
+    type: sms ? "tel" : "email", autocomplete: "off",
+    placeholder: sms ? "05XX XXX XX XX" : "birim@adana.bel.tr",
+    "aria-label": pair(["Yeni adres (boşsa eskisi)", "New address (empty: the old one)"]) } });
+  const button = el("button", { attrs: { type: "button" } }, both(["Yeniden gönder", "Send again"]));
+  button.addEventListener("click", async () => {
+    const recipient = address.value.trim();
+    button.disabled = true;
+    try {
+      await api("POST", `/api/outbox/${encodeURIComponent(m.id)}/retry`, recipient ? { recipient } : undefined);
+      notice(pair(["Yeniden gönderime alındı", "Queued to be sent again"]), true);
+      await loadList(false);
+    } catch (error) { notice(error.message); button.disabled = false; }
+  });
+  return el("span", {}, address, button);
 }
 
 // --- one ticket -----------------------------------------------------------------------------
