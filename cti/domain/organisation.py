@@ -195,6 +195,16 @@ def read_csv(text: str, known: Iterable[str] = ()) -> tuple[list[Unit], dict[str
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read_rows(reader, set(known))
+    except csv.Error as error:
+        # A cell past the csv module's field limit (131,072 characters), say: no spreadsheet
+        # writes one, so the file is damaged or hostile. `line_num` counts the lines read
+        # whole before the record at fault.
+        raise OrganisationError(f"not readable as CSV ({error})", reader.line_num + 1) from None
+
+
+def _read_rows(reader: csv.DictReader[str], known: set[str]) -> tuple[list[Unit], dict[str, int]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise OrganisationError(f"the header lacks {', '.join(missing)}", line=1)
@@ -210,7 +220,7 @@ def read_csv(text: str, known: Iterable[str] = ()) -> tuple[list[Unit], dict[str
             raise OrganisationError(f"code {unit.code!r} is already on line {earlier}", line)
         lines[unit.code] = line
         units.append(unit)
-    _check_csv_parents(units, lines, set(known))
+    _check_csv_parents(units, lines, known)
     return units, lines
 
 

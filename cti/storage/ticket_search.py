@@ -35,6 +35,7 @@ class TicketQuery:
     category: str | None = None
     district: str | None = None
     unit: str | None = None
+    units: tuple[str, ...] | None = None  # any of these (a coordinator's units)
     overdue: bool | None = None  # True: past a unit deadline now; False: not
     now: float = 0.0  # the moment `overdue` is judged at
     since: float | None = None  # created_at >= since
@@ -56,6 +57,8 @@ class TicketQuery:
                 found.append(column == str(value))
         if self.statuses is not None:
             found.append(TicketRow.status.in_(sorted(str(s) for s in self.statuses)))
+        if self.units is not None:
+            found.append(TicketRow.unit.in_(sorted(self.units)))
         if self.overdue is not None:
             late = overdue_at(self.now)
             found.append(late if self.overdue else ~late)

@@ -25,15 +25,17 @@ def _query(name: str, description: str, schema: Schema) -> Schema:
 _INBOX: Schema = {
     "operationId": "listInbox",
     "summary": "A unit's waiting tickets (forwarded, in progress, information asked, reopened)",
-    "description": "Newest first. Unit staff get their own unit's, whatever `unit` says; "
-    "supervisors and admins name a unit, or get every unit's. Unknown or repeated "
-    "parameters are refused with 400, never ignored.",
+    "description": "Newest first. Unit staff get their own unit's (a municipality's or a "
+    "department's staff: also every unit below it), which `unit` may narrow, never widen; "
+    "they are not shown citizen_tc (null). Supervisors and admins name a unit, or get every "
+    "unit's. Each list is written to the read audit. Unknown or repeated parameters are "
+    "refused with 400, never ignored.",
     "parameters": [
         _query("status", "one of the waiting statuses",
                {"type": "string", "enum": sorted(s.value for s in AT_UNIT)}),
         _query("overdue", "only tickets past (true) or within (false) their deadline",
                {"type": "string", "enum": ["true", "false"]}),
-        _query("unit", "the unit (supervisors and admins)", _UNIT),
+        _query("unit", "the unit (unit staff: one within their scope)", _UNIT),
         _query("limit", "tickets per page",
                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_LIMIT}),
         _query("cursor", "the previous page's next_cursor",

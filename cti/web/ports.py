@@ -73,6 +73,7 @@ class Tickets(Protocol):
         category: str | None = None,
         district: str | None = None,
         unit: str | None = None,
+        units: tuple[str, ...] | None = None,
         overdue: bool | None = None,
         since: float | None = None,
         until: float | None = None,

@@ -86,6 +86,12 @@ def test_a_bad_line_is_named_and_nothing_is_written(
     err = capsys.readouterr().err
     assert err.startswith(f"cti org import: {file}: line 3: unit 'seyhan-spor': kind 'bolum'")
     assert stored("seyhan-kultur") is None
+    file.write_text(HEADER + "seyhan-kultur,ilce-seyhan,directorate," + "K" * 140_000
+                    + ",Culture,,,\n", encoding="utf-8")
+    assert main(["org", "import", str(file)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"cti org import: {file}: line 2: not readable as CSV")
+    assert "Traceback" not in err and "KKKK" not in err
     assert main(["org", "import", str(tmp_path / "yok.csv")]) == 1
     assert "No such file" in capsys.readouterr().err
 

@@ -125,6 +125,23 @@ def test_csv_errors_name_the_line(rows: str, message: str) -> None:
     assert str(error.value).startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (HEADER + "x,ilce-seyhan,directorate,Ad,Name,\n" + "y,,organisation," + "A" * 140_000
+         + ",Name,\n", 3),
+        ("code," + "p" * 140_000 + ",kind\n", 1),
+        (HEADER + 'x,ilce-seyhan,directorate,"Ad\n' + "A" * 140_000 + '",Name,\n', 2),
+    ],
+)
+def test_a_cell_past_the_csv_field_limit_is_refused_naming_its_line(text: str, line: int) -> None:
+    # The csv module refuses a cell over 131,072 characters with its own error, not ours.
+    with pytest.raises(OrganisationError, match=f"^line {line}: not readable as CSV") as error:
+        units_from_csv(text, known=ORG.units)
+    assert error.value.line == line
+    assert "AAAA" not in str(error.value) and "pppp" not in str(error.value)
+
+
 def test_csv_without_the_columns_is_refused_on_line_one() -> None:
     with pytest.raises(OrganisationError, match="line 1: the header lacks kind, email"):
         units_from_csv("code,parent,name_tr,name_en\n")

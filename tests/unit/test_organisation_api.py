@@ -182,6 +182,10 @@ async def test_a_refused_import_names_the_line_and_writes_nothing(api: Api) -> N
     assert refused["error"]["line"] == 3
     listed = await api.call("get", "/api/units", 200)
     assert "seyhan-kultur" not in {u["code"] for u in listed["units"]}
+    huge = CSV_HEADER + "seyhan-kultur,ilce-seyhan,directorate," + "K" * 140_000 + ",C,,,\n"
+    refused = await api.call("post", "/api/units/import", 400, data=huge.encode(),
+                             headers={"Content-Type": "text/csv"})
+    assert (refused["error"]["code"], refused["error"]["line"]) == ("invalid_csv", 2)
     binary = await api.call("post", "/api/units/import", 400, data=b"PK\x03\x04\x00")
     assert binary["error"]["line"] is None
     big = await api.call("post", "/api/units/import", 413, data=b"x" * (1024 * 1024 + 1))

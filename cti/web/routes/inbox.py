@@ -3,8 +3,10 @@
 A unit's staff see the tickets waiting for their unit (`AT_UNIT`) and act on them: acknowledge,
 ask 153 for information, write an answer into the trail, report it resolved (photos go first
 through `POST /api/tickets/{number}/attachments`), or return it as not theirs, which sends it
-back to 153 for routing, never into a void. Unit staff reach only their unit's tickets (another
-unit's is a 404, as in `routes.tickets`); supervisors reach every unit's.
+back to 153 for routing, never into a void. Unit staff reach only their unit's tickets, or
+their organisation's or department's (another unit's is a 404, `cti.web.ticket_access`);
+supervisors reach every unit's. Listing the inbox is written to the read audit (KVKK, Law
+No. 6698, art. 12) like a ticket read: the list shows citizens' requests.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from cti.web.query_params import (
     reject_unknown,
 )
 from cti.web.responses import json_ok
-from cti.web.routes.tickets import _detail, _unit_scope, _visible
-from cti.web.state import TICKETS
+from cti.web.state import ACCESS_AUDIT, TICKETS
+from cti.web.ticket_access import detail_response, shown_page, unit_scope, visible_number
 from cti.web.ticket_errors import translating
 from cti.web.ticket_json import page_json
 from cti.web.ticket_params import DEFAULT_LIMIT
@@ -79,19 +81,24 @@ def _waiting_status(raw: str) -> TicketStatus:
 @translating
 async def list_inbox(request: web.Request) -> web.Response:
     query = parse_inbox(request.query)
+    scope = await unit_scope(request)
+    if scope is None:
+        unit, units = _unscoped_unit(request, query), None
+        subject = f"unit={unit or '*'}"
+    else:  # the unit asked for narrows their scope; outside it, it finds nothing
+        unit, units = query.unit, tuple(sorted(scope.codes))
+        subject = f"scope={scope.unit}" + (f" unit={unit}" if unit else "")
+    await request.app[ACCESS_AUDIT].record(actor_of(request), "list_inbox", subject)
     page = await request.app[TICKETS].search(
-        statuses=query.statuses, overdue=query.overdue, unit=_inbox_unit(request, query),
+        statuses=query.statuses, overdue=query.overdue, unit=unit, units=units,
         limit=query.limit, after=query.after,
     )
-    return json_ok(page_json(page))
+    return json_ok(page_json(shown_page(request, page)))
 
 
-def _inbox_unit(request: web.Request, query: InboxQuery) -> str | None:
-    """Unit staff: their own unit, whatever they ask. Others: the unit asked for, else their
-    own unit if they have one, else every unit (a supervisor chasing all of them)."""
-    scope = _unit_scope(request)
-    if scope is not None:
-        return scope
+def _unscoped_unit(request: web.Request, query: InboxQuery) -> str | None:
+    """The unit asked for, else the person's own unit if they have one, else every unit (a
+    supervisor chasing all of them)."""
     principal = principal_of(request)
     return query.unit or (principal.unit if principal else None)
 
@@ -99,11 +106,11 @@ def _inbox_unit(request: web.Request, query: InboxQuery) -> str | None:
 @routes.post("/api/tickets/{number}/acknowledge")
 @translating
 async def acknowledge(request: web.Request) -> web.Response:
-    number = await _visible(request)
+    number = await visible_number(request)
     if request.can_read_body:  # no body is needed; one sent must still be a clean object
         await read_object(request, frozenset())
     await request.app[TICKETS].acknowledge(number, actor_of(request))
-    return await _detail(request, number)
+    return await detail_response(request, number)
 
 
 @routes.post("/api/tickets/{number}/request-info")
@@ -141,8 +148,8 @@ async def answer_info(request: web.Request) -> web.Response:
 
 async def _with_text(request: web.Request, name: str, limit: int, action: Action) -> web.Response:
     """One visible ticket, a body of one required text field, the store's action, the detail."""
-    number = await _visible(request)
+    number = await visible_number(request)
     body = await read_object(request, frozenset({name}))
     text = check.required_text(name, text_field(body, name, required=True), limit=limit)
     await action(number, text, actor_of(request))
-    return await _detail(request, number)
+    return await detail_response(request, number)
