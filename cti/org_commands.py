@@ -155,7 +155,7 @@ async def _leave(sessions: async_sessionmaker[AsyncSession], args: argparse.Name
     if args.leave_command == "add":
         added = await days.add(day, args.reason, actor())
         return f"added {day}" if added else f"{day} was already a leave day (kept as it was)"
-    if not await days.remove(day):
+    if not await days.remove(day, actor()):
         raise ValueError(f"{day} is not a leave day")
     return f"removed {day}"
 

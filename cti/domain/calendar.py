@@ -127,3 +127,17 @@ class BusinessCalendar:
                     return begin + remaining
                 remaining -= shift_end - begin
             day += timedelta(days=1)
+
+    def business_hours_between(self, start: datetime, end: datetime) -> float:
+        """The working hours from `start` to `end` (0 if `end` is not later)."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must carry a time zone")
+        start, end = start.astimezone(ISTANBUL), end.astimezone(ISTANBUL)
+        worked = timedelta()
+        day = start.date()
+        while day <= end.date():
+            for shift_start, shift_end in self.shifts(day):
+                overlap = min(end, shift_end) - max(start, shift_start)
+                worked += max(overlap, timedelta())
+            day += timedelta(days=1)
+        return worked.total_seconds() / 3600

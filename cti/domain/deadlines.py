@@ -2,7 +2,9 @@
 
 The acknowledge deadline is counted in business hours (a unit should have seen a burst pipe
 within the hour, a bench within two working days); the resolve deadline in business days and
-falls at the end of that day's last shift. Both come from `cti/seed/deadlines.json`: a
+falls at the end of that day's last shift; an emergency whose unit works round the clock
+(`"clock": "24/7"`: a burst main, an open cable) counts wall-clock hours and days instead.
+Both come from `cti/seed/deadlines.json`: a
 category's rule, else its group's, else its default priority's. An operator who raises a
 ticket's priority above its category's default tightens its deadlines, never loosens them.
 """
@@ -21,6 +23,8 @@ from cti.domain.calendar import ISTANBUL, BusinessCalendar
 from cti.domain.tickets.fields import Priority
 from cti.domain.tickets.reference import Reference, reference
 
+HOUR = 3600.0
+DAY = 24 * HOUR
 _URGENCY = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 
 
@@ -28,6 +32,7 @@ _URGENCY = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 class Allowance:
     ack_hours: float
     resolve_days: int
+    round_the_clock: bool = False  # wall-clock hours and days, holidays and nights included
 
     def __post_init__(self) -> None:
         if not self.ack_hours > 0 or self.resolve_days < 1:
@@ -35,7 +40,8 @@ class Allowance:
 
     def stricter(self, other: Allowance) -> Allowance:
         return Allowance(min(self.ack_hours, other.ack_hours),
-                         min(self.resolve_days, other.resolve_days))
+                         min(self.resolve_days, other.resolve_days),
+                         self.round_the_clock or other.round_the_clock)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ class DeadlineRules:
     def due(self, calendar: BusinessCalendar, category: str, priority: Priority,
             forwarded_at: float) -> Due:
         allowance = self.allowance(category, priority)
+        if allowance.round_the_clock:
+            return Due(forwarded_at + allowance.ack_hours * HOUR,
+                       forwarded_at + allowance.resolve_days * DAY)
         start = datetime.fromtimestamp(forwarded_at, ISTANBUL)
         ack = calendar.add_business_hours(start, allowance.ack_hours)
         last_day = calendar.add_business_days(start.date(), allowance.resolve_days)
@@ -97,4 +106,7 @@ def build(data: Mapping[str, Any], ref: Reference) -> DeadlineRules:
 
 
 def _allowance(raw: Mapping[str, Any]) -> Allowance:
-    return Allowance(float(raw["ack_hours"]), int(raw["resolve_days"]))
+    clock = raw.get("clock", "business")
+    if clock not in ("business", "24/7"):
+        raise ValueError(f"deadlines: clock is business or 24/7, not {clock!r}")
+    return Allowance(float(raw["ack_hours"]), int(raw["resolve_days"]), clock == "24/7")

@@ -24,8 +24,8 @@ from cti.domain.escalation import Missed, Rung, Step, UnitClock, next_step
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TicketStatus
 from cti.notify.outbox import enqueue
+from cti.storage.business_calendar import business_calendar
 from cti.storage.field_tasks import open_field_task
-from cti.storage.leave_days import business_calendar
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.ticket_rows import event_row
 from cti.storage.ticket_search import overdue_at

@@ -1,13 +1,12 @@
 """Administrative leave days (idari izin): kept by an admin, read by every deadline.
 
-A circular announces them a few weeks ahead; until a deadline's calendar knows the day, a
-unit would be chased for a day nobody worked. The business calendar for a transaction is
-built from this table, cached per set of days (building one loads the holiday tables).
+A circular announces them a few weeks ahead, when many forwarded requests already have their
+deadlines: declaring or withdrawing a day counts the deadlines of every ticket at a unit again,
+in the same transaction, so no unit is chased for a day nobody worked.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +15,10 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.domain.calendar import BusinessCalendar
+from cti.domain.deadlines import DeadlineRules, deadline_rules
+from cti.storage.db import dialect_insert
 from cti.storage.models import LeaveDayRow
+from cti.storage.ticket_effects import recount_deadlines
 
 MAX_REASON = 200
 
@@ -32,9 +33,11 @@ class LeaveDay:
 
 class LeaveDays:
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 rules: DeadlineRules | None = None) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._rules = rules or deadline_rules()
 
     async def list(self) -> list[LeaveDay]:
         async with self._sessions() as session:
@@ -47,28 +50,28 @@ class LeaveDays:
         reason = reason.strip()
         if not reason or len(reason) > MAX_REASON:
             raise ValueError(f"a leave day needs a reason of 1 to {MAX_REASON} characters")
+        now = self._clock()
         async with self._sessions.begin() as session:
-            if await session.get(LeaveDayRow, day.isoformat()) is not None:
+            # Written first: a read first would pin a snapshot a concurrent commit can stale.
+            insert = dialect_insert(session)(LeaveDayRow).values(
+                day=day.isoformat(), reason=reason, added_by=actor, added_at=now)
+            added = await session.execute(
+                insert.on_conflict_do_nothing().returning(LeaveDayRow.day))
+            if added.scalar_one_or_none() is None:
                 return False
-            session.add(LeaveDayRow(day=day.isoformat(), reason=reason, added_by=actor,
-                                    added_at=self._clock()))
+            await recount_deadlines(session, self._rules, actor, now,
+                                    f"leave day {day.isoformat()} declared")
         return True
 
-    async def remove(self, day: date) -> bool:
+    async def remove(self, day: date, actor: str = "system") -> bool:
+        now = self._clock()
         async with self._sessions.begin() as session:
             gone = await session.execute(
                 delete(LeaveDayRow).where(LeaveDayRow.day == day.isoformat())
                 .returning(LeaveDayRow.day)
             )
-            return gone.first() is not None
-
-
-async def business_calendar(session: AsyncSession) -> BusinessCalendar:
-    """The calendar with the leave days this transaction sees."""
-    days = await session.scalars(select(LeaveDayRow.day))
-    return _calendar(frozenset(date.fromisoformat(d) for d in days))
-
-
-@functools.lru_cache(maxsize=16)
-def _calendar(leave_days: frozenset[date]) -> BusinessCalendar:
-    return BusinessCalendar(leave_days)
+            if gone.first() is None:
+                return False
+            await recount_deadlines(session, self._rules, actor, now,
+                                    f"leave day {day.isoformat()} withdrawn")
+        return True

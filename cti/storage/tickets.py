@@ -11,17 +11,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cti.domain.deadlines import DeadlineRules, Due, deadline_rules
+from cti.domain.deadlines import DeadlineRules, deadline_rules
 from cti.domain.notices import DEFAULT as DEFAULT_NOTICES
-from cti.domain.notices import CitizenNotices, Moment
+from cti.domain.notices import CitizenNotices
 from cti.domain.tickets import fields as check
 from cti.domain.tickets.attachments import Attachment, accepted_type, clean_filename
 from cti.domain.tickets.errors import InvalidTransition, TicketNotFound
@@ -31,13 +30,12 @@ from cti.domain.tickets.records import HistoryItem, LinkedCall, TicketDetail, Ti
 from cti.domain.tickets.status import NOT_OPEN, TicketStatus
 from cti.domain.tickets.ticket import UNSET, Ticket, TicketDraft, TicketPatch
 from cti.domain.tickets.unit_clock import STARTS_CLOCK, acknowledged, clocked
-from cti.notify.outbox import enqueue
 from cti.storage.attachment_files import AttachmentFiles
-from cti.storage.field_tasks import cancel_escalation_tasks
+from cti.storage.db import dialect_insert
 from cti.storage.keyset import encode_cursor
-from cti.storage.leave_days import business_calendar
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.models import TicketAttachmentRow, TicketCallRow, TicketCounterRow, TicketEventRow
+from cti.storage.ticket_effects import MoveEffects
 from cti.storage.ticket_rows import (
     event_row,
     new_row,
@@ -49,6 +47,8 @@ from cti.storage.ticket_rows import (
 )
 from cti.storage.ticket_search import MAX_PAGE, TicketPage, TicketQuery, stored_phone
 
+# The units an actor acts for (unit staff, a municipality's coordinator); None: any.
+Units = Collection[str] | None
 EXCERPT = 120  # characters of the description a history line shows
 HISTORY_MAX = 100
 
@@ -68,8 +68,7 @@ class TicketStore:
         self._sessions = sessions
         self._files = AttachmentFiles(attachments_dir)
         self._clock = clock
-        self._rules = rules or deadline_rules()
-        self._notices = notices
+        self._effects = MoveEffects(rules or deadline_rules(), notices)
 
     def with_clock(self, clock: Callable[[], float]) -> TicketStore:
         """The same store reading another clock: the demo dates its history in the past."""
@@ -134,6 +133,7 @@ class TicketStore:
         category: str | None = None,
         district: str | None = None,
         unit: str | None = None,
+        units: tuple[str, ...] | None = None,
         overdue: bool | None = None,
         since: float | None = None,
         until: float | None = None,
@@ -148,8 +148,8 @@ class TicketStore:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
         query = TicketQuery(
             phone=phone, number=number, status=status, statuses=statuses, category=category,
-            district=district, unit=unit, overdue=overdue, now=self._clock(), since=since,
-            until=until, after=after,
+            district=district, unit=unit, units=units, overdue=overdue, now=self._clock(),
+            since=since, until=until, after=after,
         )
         statement = (
             select(TicketRow)
@@ -173,9 +173,10 @@ class TicketStore:
             if diff:
                 session.add(event_row(row.id, now, actor, "updated", diff))
             if patch.status is not UNSET and patch.status is not ticket.status:
+                previous = ticket.status
                 ticket, diff = await self._step(session, row.id, ticket, patch.status, now)
                 session.add(event_row(row.id, now, actor, "status", _noted(diff, patch.note)))
-                await _settle_revisit(session, row.id, patch.status, actor, now)
+                await self._effects.announce(session, row.id, previous, ticket, actor, now)
             write(row, ticket)
         return ticket
 
@@ -205,29 +206,43 @@ class TicketStore:
         return await self._move(number, actor, [TicketStatus.FORWARDED], unit=unit, note=note,
                                 extra=extra)
 
-    async def acknowledge(self, number: str, actor: str) -> Ticket:
-        """The unit has seen the request and is on it (forwarded or reopened → in_progress)."""
-        return await self._move(number, actor, [TicketStatus.IN_PROGRESS])
+    async def acknowledge(self, number: str, actor: str, *, within: Units = None) -> Ticket:
+        """The unit has seen the request and is on it (forwarded or reopened → in_progress).
 
-    async def request_info(self, number: str, question: str, actor: str) -> Ticket:
+        `within`, for this and the unit's other steps: the units the actor acts for; a ticket
+        no longer at one of them (re-routed a moment ago) is TicketNotFound, judged under the
+        ticket's lock.
+        """
+        return await self._move(number, actor, [TicketStatus.IN_PROGRESS], within=within)
+
+    async def request_info(self, number: str, question: str, actor: str, *,
+                           within: Units = None) -> Ticket:
         """The unit asks the call centre for more information; the ladder waits meanwhile."""
         question = _required_note("question", question)
-        return await self._move(number, actor, [TicketStatus.INFO_REQUESTED], note=question)
+        return await self._move(number, actor, [TicketStatus.INFO_REQUESTED], note=question,
+                                within=within)
 
     async def answer_info(self, number: str, answer: str, actor: str) -> Ticket:
-        """The call centre answers the unit's question: back to the unit (in_progress)."""
+        """The call centre answers the unit's question: back to the unit (in_progress), its
+        resolve deadline moved on by the working time the question waited."""
         answer = _required_note("answer", answer)
-        ticket = await self.get(number)
-        if ticket is not None and ticket.status is not TicketStatus.INFO_REQUESTED:
-            raise InvalidTransition(ticket.status.value, "in_progress")  # nothing was asked
-        return await self._move(number, actor, [TicketStatus.IN_PROGRESS], note=answer)
+        return await self._move(number, actor, [TicketStatus.IN_PROGRESS], note=answer,
+                                expect=TicketStatus.INFO_REQUESTED)
 
-    async def unit_answer(self, number: str, text: str, actor: str) -> Ticket:
+    async def close_returned(self, number: str, resolution: str, actor: str) -> Ticket:
+        """Close a request its unit returned that no municipal unit handles (referred to the
+        electricity distributor, a ministry…), saying what was done."""
+        resolution = _required_note("resolution", resolution)
+        return await self._move(number, actor, [TicketStatus.CLOSED], resolution=resolution,
+                                expect=TicketStatus.RETURNED)
+
+    async def unit_answer(self, number: str, text: str, actor: str, *,
+                          within: Units = None) -> Ticket:
         """The unit's written answer on the request, kept in the trail; it counts as seen."""
         text = _required_note("answer", text)
         now = self._clock()
         async with self._sessions.begin() as session:
-            row = await _locked(session, number)
+            row = await _locked(session, number, within)
             ticket = to_ticket(row)
             if ticket.status not in _ANSWERABLE:
                 raise InvalidTransition(ticket.status.value, "answered")
@@ -236,14 +251,18 @@ class TicketStore:
             write(row, dataclasses.replace(after, updated_at=now))
         return after
 
-    async def resolve(self, number: str, resolution: str, actor: str) -> Ticket:
+    async def resolve(self, number: str, resolution: str, actor: str, *,
+                      within: Units = None) -> Ticket:
         """The unit reports the request solved, saying what it did."""
-        return await self._move(number, actor, [TicketStatus.RESOLVED], resolution=resolution)
+        return await self._move(number, actor, [TicketStatus.RESOLVED], resolution=resolution,
+                                within=within)
 
-    async def return_to_call_centre(self, number: str, reason: str, actor: str) -> Ticket:
+    async def return_to_call_centre(self, number: str, reason: str, actor: str, *,
+                                    within: Units = None) -> Ticket:
         """"Not ours": back to 153 with the reason, to be routed again, never dropped."""
         reason = _required_note("reason", reason)
-        return await self._move(number, actor, [TicketStatus.RETURNED], note=reason)
+        return await self._move(number, actor, [TicketStatus.RETURNED], note=reason,
+                                within=within)
 
     async def link_call(self, number: str, call_id: str, actor: str) -> bool:
         """Bind a call to the ticket; False if it already was (nothing is written then)."""
@@ -331,19 +350,24 @@ class TicketStore:
     async def _move(
         self, number: str, actor: str, statuses: list[TicketStatus], *,
         note: str | None = None, unit: str | None = None, resolution: str | None = None,
-        extra: Diff | None = None,
+        extra: Diff | None = None, expect: TicketStatus | None = None, within: Units = None,
     ) -> Ticket:
+        """The moves `statuses` in one transaction; InvalidTransition unless the ticket is in
+        `expect` (when given) once locked."""
         note = check.text("note", note, limit=check.MAX_NOTE)
         now = self._clock()
         async with self._sessions.begin() as session:
-            row = await _locked(session, number)
+            row = await _locked(session, number, within)
             ticket = to_ticket(row)
+            if expect is not None and ticket.status is not expect:
+                raise InvalidTransition(ticket.status.value, statuses[0].value)
             for status in statuses:  # each step its own audit entry, the note on the first
+                previous = ticket.status
                 ticket, diff = await self._step(session, row.id, ticket, status, now, unit=unit,
                                                 resolution=resolution)
                 diff = {**diff, **(extra or {})}
                 session.add(event_row(row.id, now, actor, "status", _noted(diff, note)))
-                await _settle_revisit(session, row.id, status, actor, now)
+                await self._effects.announce(session, row.id, previous, ticket, actor, now)
                 note = unit = resolution = extra = None
             write(row, ticket)
         return ticket
@@ -352,31 +376,13 @@ class TicketStore:
         self, session: AsyncSession, ticket_id: int, ticket: Ticket, status: TicketStatus,
         now: float, *, unit: str | None = None, resolution: str | None = None,
     ) -> tuple[Ticket, Diff]:
-        """One move along the lifecycle with its unit clock and the citizen's SMS."""
-        previous = ticket.status
+        """One move along the lifecycle, with the unit's clock brought along."""
         moved_to, diff = moved(ticket, status, now=now, unit=unit, resolution=resolution)
-        due = await self._due(session, moved_to, now) if status in STARTS_CLOCK else None
+        due = await self._effects.due(session, moved_to, now) if status in STARTS_CLOCK else None
         after = clocked(moved_to, now=now, due=due)
-        self._tell_citizen(session, ticket_id, after, previous, now)
+        if ticket.status is TicketStatus.INFO_REQUESTED:
+            after = await self._effects.resumed(session, ticket_id, after, now)
         return after, {**diff, **diff_of(moved_to, after)}
-
-    async def _due(self, session: AsyncSession, ticket: Ticket, now: float) -> Due:
-        calendar = await business_calendar(session)
-        return self._rules.due(calendar, ticket.category, ticket.priority, now)
-
-    def _tell_citizen(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
-                      previous: TicketStatus, now: float) -> None:
-        """The citizen's SMS, in this transaction: on the first forward and on resolving."""
-        if ticket.status is TicketStatus.FORWARDED and previous is TicketStatus.NEW:
-            moment = Moment.FORWARDED
-        elif ticket.status is TicketStatus.RESOLVED:
-            moment = Moment.RESOLVED
-        else:
-            return
-        text = self._notices.sms_for(ticket, moment)
-        if text is not None and ticket.citizen_phone is not None:
-            enqueue(session, channel="sms", purpose=f"citizen_{moment.value}",
-                    recipient=ticket.citizen_phone, body=text, now=now, ticket_id=ticket_id)
 
 
 _OPEN_FIRST = case((TicketRow.status.in_(sorted(s.value for s in NOT_OPEN)), 1), else_=0)
@@ -396,20 +402,9 @@ def history_statement(phone: str, limit: int) -> Select[Any]:
     )
 
 
-# Moves after which the ladder's field revisit has nothing left to chase.
-_ENDS_REVISIT = frozenset({TicketStatus.RESOLVED, TicketStatus.RETURNED, TicketStatus.CLOSED,
-                           TicketStatus.FIRST_CONTACT_SOLVED})
 # Where a unit's written answer may go: the ticket is with that unit.
 _ANSWERABLE = frozenset({TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
                          TicketStatus.INFO_REQUESTED, TicketStatus.REOPENED})
-
-
-async def _settle_revisit(session: AsyncSession, ticket_id: int, status: TicketStatus,
-                          actor: str, now: float) -> None:
-    """After a move that leaves the ladder's field revisit nothing to chase, call it off."""
-    if status in _ENDS_REVISIT:
-        await cancel_escalation_tasks(session, ticket_id=ticket_id, actor=actor, now=now,
-                                      why=status.value)
 
 
 def _required_note(field: str, value: str) -> str:
@@ -420,8 +415,9 @@ def _noted(diff: Diff, note: str | None) -> Diff:
     return {**diff, "note": [None, note]} if note else diff
 
 
-async def _locked(session: AsyncSession, number: str) -> TicketRow:
-    """The ticket's row, after a no-op write that locks it (see the module's docstring)."""
+async def _locked(session: AsyncSession, number: str, within: Units = None) -> TicketRow:
+    """The ticket's row, after a no-op write that locks it (see the module's docstring);
+    TicketNotFound also when `within` is given and the ticket is at none of those units."""
     lock = (
         update(TicketRow)
         .where(TicketRow.number == number)
@@ -431,14 +427,14 @@ async def _locked(session: AsyncSession, number: str) -> TicketRow:
     )
     ticket_id = (await session.execute(lock)).scalar_one_or_none()
     row = None if ticket_id is None else await session.get(TicketRow, ticket_id)
-    if row is None:
+    if row is None or (within is not None and row.unit not in within):
         raise TicketNotFound(number)
     return row
 
 
 async def _next_sequence(session: AsyncSession, year: int) -> int:
     """The year's next number, counted in `ticket_counters` under the transaction's lock."""
-    insert = _dialect_insert(session)(TicketCounterRow).values(year=year, last=1)
+    insert = dialect_insert(session)(TicketCounterRow).values(year=year, last=1)
     bump = insert.on_conflict_do_update(
         index_elements=["year"], set_={"last": TicketCounterRow.last + 1}
     ).returning(TicketCounterRow.last)
@@ -447,7 +443,7 @@ async def _next_sequence(session: AsyncSession, year: int) -> int:
 
 async def _link(session: AsyncSession, ticket_id: int, call_id: str, actor: str,
                 now: float) -> bool:
-    insert = _dialect_insert(session)(TicketCallRow).values(
+    insert = dialect_insert(session)(TicketCallRow).values(
         ticket_id=ticket_id, call_id=call_id, linked_at=now, linked_by=actor
     )
     statement = insert.on_conflict_do_nothing().returning(TicketCallRow.call_id)
@@ -455,13 +451,3 @@ async def _link(session: AsyncSession, ticket_id: int, call_id: str, actor: str,
         return False  # linked already
     session.add(event_row(ticket_id, now, actor, "linked_call", {"call_id": [None, call_id]}))
     return True
-
-
-def _dialect_insert(session: AsyncSession) -> Any:
-    # Same words, two dialects: both speak INSERT … ON CONFLICT … RETURNING.
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise ValueError(f"the ticket store speaks SQLite and PostgreSQL, not {dialect}")

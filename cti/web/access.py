@@ -55,6 +55,7 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("PATCH", _TICKET): _CALL_CENTRE,
     ("POST", f"{_TICKET}/solve"): frozenset({OPERATOR, SUPERVISOR}),
     ("POST", f"{_TICKET}/forward"): frozenset({OPERATOR, SUPERVISOR}),
+    ("POST", f"{_TICKET}/close"): frozenset({OPERATOR, SUPERVISOR}),
     ("POST", f"{_TICKET}/calls"): frozenset({OPERATOR, FEEDBACK, SUPERVISOR}),
     ("POST", f"{_TICKET}/attachments"): frozenset({OPERATOR, FEEDBACK, SUPERVISOR, UNIT}),
     # The unit inbox: a unit's staff (their unit's tickets only) and supervisors act on what

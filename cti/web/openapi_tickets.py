@@ -73,7 +73,9 @@ _LIST: Schema = {
     "operationId": "listTickets",
     "summary": "A page of tickets, newest first",
     "description": "Unknown or repeated parameters are refused with 400, never ignored. Unit "
-    "staff see their unit's tickets only. A search by phone is written to the read audit.",
+    "staff see their unit's tickets only (a municipality's or a department's staff: also "
+    "every unit below it; `unit` narrows that, never widens it), without citizen_tc (null). "
+    "A search by phone is written to the read audit.",
     "parameters": [
         _query("phone", "the citizen's number in any written form",
                {"type": "string", "maxLength": 32, "pattern": r"^[0-9+() .\-]+$"}),
@@ -105,7 +107,8 @@ _CREATE: Schema = {
 _GET: Schema = {
     "operationId": "getTicket",
     "summary": "One ticket with its audit trail, linked calls and attachments",
-    "description": "Written to the read audit.",
+    "description": "Written to the read audit. Unit staff reach their unit's tickets only "
+    "(404 for another's) and are not shown citizen_tc (null, in the trail left out).",
     "parameters": [_NUMBER_PARAMETER],
     "responses": {"200": _DETAIL, "400": _BAD_REQUEST, **REFUSALS, **_NOT_FOUND, **_ERRORS},
 }
@@ -164,8 +167,14 @@ PATHS: dict[str, Schema] = {
     "/api/tickets": {"get": _LIST, "post": _CREATE},
     "/api/tickets/{number}": {
         "get": _GET,
-        "patch": _changing("changeTicket", "Change fields; a status goes through the lifecycle",
-                           "TicketChanges", _DETAIL, _CONFLICT),
+        "patch": _changing("changeTicket", "Change fields; a status goes through the lifecycle "
+                           "(forwarded, in_progress, info_requested, resolved and returned only "
+                           "through their own routes)", "TicketChanges", _DETAIL, _CONFLICT),
+    },
+    "/api/tickets/{number}/close": {
+        "post": _changing("closeReturned", "Close a request a unit returned that no municipal "
+                          "unit handles (e.g. referred to the electricity distributor), with "
+                          "what was done", "Resolution", _DETAIL, _CONFLICT),
     },
     "/api/tickets/{number}/solve": {
         "post": _changing("solveTicket", "Solved on the call: new → first_contact_solved → "

@@ -70,13 +70,19 @@ async def _every_unit(request: web.Request) -> Iterable[Unit]:
 
 async def visible_number(request: web.Request) -> str:
     """The path's ticket number, if that ticket exists and this request may see it."""
+    return (await visible_ticket(request))[0]
+
+
+async def visible_ticket(request: web.Request) -> tuple[str, UnitScope | None]:
+    """The path's ticket number, if this request may see that ticket, and the request's unit
+    scope (a unit's step passes it on, to be checked again under the ticket's lock)."""
     number = parse_number(request.match_info["number"])
     scope = await unit_scope(request)
     if scope is not None:
         ticket = await request.app[TICKETS].get(number)
         if ticket is None or not scope.covers(ticket):
             raise TICKET_NOT_FOUND
-    return number
+    return number, scope
 
 
 async def detail_of(request: web.Request, number: str) -> TicketDetail:

@@ -54,6 +54,11 @@ _ENUMS: dict[str, type[Channel | Priority | TicketStatus]] = {
     "channel": Channel, "priority": Priority, "status": TicketStatus,
 }
 
+# Statuses reached only through their own routes (`/forward`, the unit inbox's steps).
+ROUTED_STATUSES = frozenset({TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
+                             TicketStatus.INFO_REQUESTED, TicketStatus.RESOLVED,
+                             TicketStatus.RETURNED})
+
 INVALID_NUMBER = ApiError(400, "invalid_ticket_number",
                           "Geçersiz kayıt numarası / invalid ticket number")
 INVALID_ATTACHMENT_ID = ApiError(400, "invalid_attachment_id",
@@ -119,11 +124,17 @@ def draft_of(body: dict[str, object]) -> tuple[TicketDraft, str | None]:
 
 
 def patch_of(body: dict[str, object]) -> TicketPatch:
-    """The changes of `PATCH /api/tickets/{number}`: a field left out stays, null clears it."""
+    """The changes of `PATCH /api/tickets/{number}`: a field left out stays, null clears it.
+
+    A status that has a route of its own (forward, a unit's steps) is refused here: those
+    routes check who may take the step (a unit's staff, their unit) and what it needs.
+    """
     values = {name: _typed(name, value) for name, value in body.items()}
     for name in _REQUIRED & values.keys():
         if values[name] is None:
             raise invalid_parameter(name)
+    if values.get("status") in ROUTED_STATUSES:
+        raise invalid_parameter("status")
     return TicketPatch(**values)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from playwright.async_api import FilePayload, Page, expect
-from sqlalchemy import select
+from sqlalchemy import update
 
 from cti.bootstrap import Services
 from cti.domain.escalation import Rung
@@ -92,10 +92,12 @@ async def overdue_ticket(services: Services) -> str:
     engine = create_engine(services.settings.database)
     try:
         now = time.time()
+        # One write, no read first: SQLite would refuse to turn a read into a write while
+        # the service's outbox is writing (its lock is taken before anything is read).
         async with session_factory(engine).begin() as session:
-            row = await session.scalar(select(TicketRow).where(TicketRow.number == ticket.number))
-            assert row is not None
-            row.ack_due_at, row.resolve_due_at = now - 30 * DAY, now - 20 * DAY
+            await session.execute(
+                update(TicketRow).where(TicketRow.number == ticket.number)
+                .values(ack_due_at=now - 30 * DAY, resolve_due_at=now - 20 * DAY))
         for months, rung in ((1, Rung.REMINDER), (2, Rung.WARNING), (3, Rung.FIELD_REVISIT)):
             sweep = EscalationSweep(session_factory(engine),
                                     clock=functools.partial(float, now + months * 30 * DAY))

@@ -125,7 +125,9 @@ async def test_an_unacknowledged_ticket_climbs_reminder_warning_field_revisit(
     number = await forwarded(store)
     ticket = await store.get(number)
     assert ticket is not None and ticket.ack_due_at == at(2026, 3, 13, 15)  # 8 working hours
-    [sms] = await outbox(sessions)  # the citizen hears the request reached the unit
+    sms, news = await outbox(sessions)  # the citizen's SMS, the unit's e-mail
+    assert (news.channel, news.purpose, news.recipient) == ("email", "forwarded", UNIT_MAIL)
+    assert "05321112233" not in news.body and number in news.subject
     assert (sms.channel, sms.purpose, sms.recipient) == ("sms", "citizen_forwarded",
                                                          "05321112233")
 
@@ -176,10 +178,13 @@ async def test_waiting_for_the_call_centre_holds_the_ladder_and_a_resolve_ends_i
     clock.set(2026, 3, 13, 10)
     await store.request_info(number, "Kapı numarası nedir?", "seyhan1")
     assert await climb(sweep, clock, 2026, 4, 30, 10) == []  # far past both deadlines
-    await store.answer_info(number, "Kapı no 14", "op1001")
-    assert await climb(sweep, clock, 2026, 4, 30, 11) == [(number, Rung.REMINDER)]
+    clock.set(2026, 4, 30, 11)
+    answered = await store.answer_info(number, "Kapı no 14", "op1001")
+    # The weeks the question waited at 153 are the unit's again: the deadline moved on.
+    assert answered.resolve_due_at is not None and answered.resolve_due_at > at(2026, 5, 8)
+    assert await climb(sweep, clock, 2026, 4, 30, 11) == []
     await store.resolve(number, "Çukur asfaltla kapatıldı", "seyhan1")
-    assert await climb(sweep, clock, 2026, 5, 30, 11) == []
+    assert await climb(sweep, clock, 2026, 6, 30, 11) == []
 
 
 async def test_a_leave_day_declared_by_an_admin_moves_new_deadlines(
@@ -225,10 +230,11 @@ async def test_the_ladder_s_e_mails_reach_a_real_smtp_server(
     number = await forwarded(store)
     await climb(sweep, clock, 2026, 3, 13, 15, 0)
     await climb(sweep, clock, 2026, 3, 16, 15, 0)
-    assert await dispatcher.run_once() == 3  # reminder, warning to the unit and the manager
+    # The news of the forward, the reminder, the warning to the unit and to its manager.
+    assert await dispatcher.run_once() == 4
     await smtp.close()
     assert sorted(m["To"] for m in inbox.received) == sorted(
-        [UNIT_MAIL, UNIT_MAIL, MANAGER_MAIL])
+        [UNIT_MAIL, UNIT_MAIL, UNIT_MAIL, MANAGER_MAIL])
     warning = next(m for m in inbox.received if m["To"] == MANAGER_MAIL)
     assert "UYARI" in warning["Subject"] and number in warning["Subject"]
     body = warning.get_body(("plain",))
@@ -253,3 +259,38 @@ async def test_a_resolve_after_the_field_revisit_was_sent_cancels_that_visit(
     last = (await store.events(number))[-1]
     assert (last.action, last.actor, last.changes["why"]) == (
         "field_task_cancelled", "seyhan1", [None, "resolved"])
+
+
+async def test_a_leave_day_declared_later_moves_the_deadlines_already_running(
+    store: TicketStore, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+) -> None:
+    clock.set(2026, 4, 6, 9)  # Monday
+    number = await forwarded(store, "su-sayaci")  # 5 business days: Monday 13 April, 17:30
+    clock.set(2026, 4, 7, 9)
+    days = LeaveDays(sessions, clock=clock)
+    assert await days.add(date(2026, 4, 8), "İdari izin (genelge)", "admin")
+    moved = await store.get(number)
+    assert moved is not None and moved.resolve_due_at == at(2026, 4, 14, 17, 30)
+    entry = (await store.events(number))[-1]
+    assert (entry.action, entry.actor) == ("deadlines_moved", "admin")
+    assert entry.changes["resolve_due_at"] == [at(2026, 4, 13, 17, 30), at(2026, 4, 14, 17, 30)]
+    assert await days.remove(date(2026, 4, 8), "admin")
+    back = await store.get(number)
+    assert back is not None and back.resolve_due_at == at(2026, 4, 13, 17, 30)
+
+
+async def test_a_question_s_wait_at_153_is_added_to_the_resolve_deadline(
+    store: TicketStore, clock: Clock,
+) -> None:
+    clock.set(2026, 4, 6, 9)  # Monday; su-sayaci: resolve by Monday 13 April, 17:30
+    number = await forwarded(store, "su-sayaci")
+    clock.set(2026, 4, 7, 9)
+    await store.request_info(number, "Sayaç numarası?", "aski1")
+    clock.set(2026, 4, 8, 9)  # 153 answers a working day (8 hours) later
+    answered = await store.answer_info(number, "Sayaç no 123", "op1001")
+    assert answered.resolve_due_at == at(2026, 4, 14, 17, 30)
+    again = await store.request_info(number, "Abone no?", "aski1")
+    assert again.status is TicketStatus.INFO_REQUESTED
+    clock.set(2026, 4, 8, 13, 30)  # 09:00-12:30 waited; the lunch hour is not work
+    later = await store.answer_info(number, "Abone no 9", "op1001")
+    assert later.resolve_due_at == at(2026, 4, 15, 12, 0)  # 8 + 3.5 working hours on

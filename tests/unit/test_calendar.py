@@ -132,3 +132,17 @@ def test_the_cli_refuses_bad_input_in_one_line(
     assert out == ""
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_business_hours_between_counts_only_shifts() -> None:
+    calendar = BusinessCalendar()
+    friday_4pm = datetime(2026, 3, 6, 16, 0, tzinfo=ISTANBUL)
+    monday_10am = datetime(2026, 3, 9, 10, 0, tzinfo=ISTANBUL)
+    assert calendar.business_hours_between(friday_4pm, monday_10am) == 1.5 + 1.5
+    assert calendar.business_hours_between(monday_10am, friday_4pm) == 0
+    # Across Ramazan Bayramı 2026: the eve's morning (4 h) and nothing of 20-22 March.
+    eve_morning = datetime(2026, 3, 19, 8, 30, tzinfo=ISTANBUL)
+    after = datetime(2026, 3, 23, 8, 30, tzinfo=ISTANBUL)
+    assert calendar.business_hours_between(eve_morning, after) == 4
+    later = calendar.add_business_hours(friday_4pm, 7.25)
+    assert calendar.business_hours_between(friday_4pm, later) == 7.25

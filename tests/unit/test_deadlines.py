@@ -38,9 +38,10 @@ def test_the_resolve_deadline_skips_ramazan_bayrami_but_counts_its_eve() -> None
 
 
 def test_an_acknowledge_deadline_on_a_bayram_eve_runs_over_the_holiday() -> None:
-    # A burst pipe at 11:30 on the eve of Kurban Bayramı 2026 (26 May): 2 working hours are
+    # A blocked sewer at 11:30 on the eve of Kurban Bayramı 2026 (26 May): 2 working hours are
     # the eve's last hour of the morning, then the first hour after the holiday (1 June 09:30).
-    due = deadline_rules().due(CALENDAR, "su-arizasi", Priority.HIGH, at(2026, 5, 26, 11, 30))
+    due = deadline_rules().due(CALENDAR, "kanal-tikanikligi", Priority.HIGH,
+                               at(2026, 5, 26, 11, 30))
     assert local(due.ack) == datetime(2026, 6, 1, 9, 30, tzinfo=ISTANBUL)
     # 2 business days: the eve counts as day 0, so 1 and 2 June.
     assert local(due.resolve).date() == date(2026, 6, 2)
@@ -59,10 +60,19 @@ def test_rules_prefer_category_then_group_then_priority_and_tighten_with_priorit
     assert rules.allowance("bilgi-edinme-4982", Priority.NORMAL) == Allowance(8, 15)  # Law 4982
     assert rules.allowance("kanal-tikanikligi", Priority.HIGH) == Allowance(2, 2)  # the group's
     assert rules.allowance("asfalt-cukuru", Priority.NORMAL) == Allowance(8, 10)  # priority's
-    # An operator marks a pothole urgent: the urgent defaults are stricter, so they apply.
-    assert rules.allowance("asfalt-cukuru", Priority.URGENT) == Allowance(1, 1)
+    # An operator marks a pothole urgent: the urgent defaults are stricter, so they apply,
+    # round the clock like every emergency.
+    assert rules.allowance("asfalt-cukuru", Priority.URGENT) == Allowance(1, 1, True)
     # Marked low, it keeps the category's deadlines: a priority never loosens them.
     assert rules.allowance("asfalt-cukuru", Priority.LOW) == Allowance(8, 10)
+
+
+def test_an_emergency_s_deadlines_run_round_the_clock() -> None:
+    # A burst main on a Friday evening before a holiday weekend: ASKİ's fault teams work
+    # nights and holidays, so 2 hours are 2 hours and 1 day is 24 hours.
+    due = deadline_rules().due(CALENDAR, "su-arizasi", Priority.HIGH, at(2026, 3, 19, 18))
+    assert local(due.ack) == datetime(2026, 3, 19, 20, tzinfo=ISTANBUL)
+    assert local(due.resolve) == datetime(2026, 3, 20, 18, tzinfo=ISTANBUL)  # Bayram's day 1
 
 
 def test_the_shipped_rules_name_only_real_groups_and_categories() -> None:

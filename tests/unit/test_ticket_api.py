@@ -472,7 +472,7 @@ async def test_the_document_describes_exactly_the_ticket_routes(client: Client) 
         if path in TICKET_PATHS
     }
     assert registered == documented
-    assert len(documented) == 10
+    assert len(documented) == 11
     parameters = SPEC["paths"]["/api/tickets"]["get"]["parameters"]
     assert {p["name"] for p in parameters} == QUERY_PARAMETERS
     assert await answer(client, "/api/openapi.json", 200) == SPEC
@@ -487,3 +487,20 @@ async def test_tickets_are_only_served_with_a_read_audit(
     app = create_app(calls=calls, queues=FakeQueues(), health=FakeHealth())
     assert not any(r.resource is not None and r.resource.canonical.startswith("/api/tickets")
                    for r in app.router.routes())
+
+
+async def test_a_returned_request_no_unit_handles_is_closed_with_what_was_done(
+    client: Client,
+) -> None:
+    number = (await new_ticket(client))["number"]
+    await answer(client, f"/api/tickets/{number}/forward", 200, method="post",
+                 json={"unit": "abb-aydinlatma"})
+    await answer(client, f"/api/tickets/{number}/close", 409, method="post",
+                 json={"resolution": "TEDAŞ'a yönlendirildi"})  # still at the unit
+    await answer(client, f"/api/tickets/{number}/return", 200, method="post",
+                 json={"reason": "Elektrik arızası: dağıtım şirketinin"})
+    await answer(client, f"/api/tickets/{number}/close", 400, method="post", json={})
+    closed = await answer(client, f"/api/tickets/{number}/close", 200, method="post",
+                          json={"resolution": "Toroslar EDAŞ 186'ya yönlendirildi"})
+    assert (closed["status"], closed["open"]) == ("closed", False)
+    assert closed["resolution"] == "Toroslar EDAŞ 186'ya yönlendirildi"

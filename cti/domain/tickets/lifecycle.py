@@ -65,6 +65,9 @@ def moved(
         after = dataclasses.replace(after, unit=None)  # at 153 until routed again
     if wanted in _NEEDS_RESOLUTION and after.resolution is None:
         raise InvalidTicket("resolution", "required")
+    if ticket.status is TicketStatus.RETURNED and wanted is TicketStatus.CLOSED and (
+            resolution is None):
+        raise InvalidTicket("resolution", "required to close what no unit handles")
     if wanted is TicketStatus.CLOSED:
         after = dataclasses.replace(after, closed_at=now)
     elif wanted is TicketStatus.REOPENED:

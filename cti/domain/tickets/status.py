@@ -45,8 +45,9 @@ TRANSITIONS: Mapping[TicketStatus, frozenset[TicketStatus]] = {
     S.FORWARDED: frozenset({S.FORWARDED, S.IN_PROGRESS, S.INFO_REQUESTED, S.RESOLVED,
                             S.RETURNED}),
     S.IN_PROGRESS: frozenset({S.RESOLVED, S.FORWARDED, S.INFO_REQUESTED, S.RETURNED}),
-    S.INFO_REQUESTED: frozenset({S.IN_PROGRESS, S.FORWARDED, S.RETURNED}),
-    S.RETURNED: frozenset({S.FORWARDED}),
+    S.INFO_REQUESTED: frozenset({S.IN_PROGRESS, S.FORWARDED, S.RETURNED, S.RESOLVED}),
+    # CLOSED: nobody in the municipality handles it (referred elsewhere), with a resolution.
+    S.RETURNED: frozenset({S.FORWARDED, S.CLOSED}),
     S.RESOLVED: frozenset({S.FEEDBACK, S.CLOSED}),
     S.FEEDBACK: frozenset({S.CLOSED, S.REOPENED}),
     S.CLOSED: frozenset({S.REOPENED}),

@@ -28,9 +28,8 @@ def clocked(ticket: Ticket, *, now: float, due: Due | None) -> Ticket:
         if due is None:
             raise ValueError(f"a move to {status} needs the deadlines it starts")
         return dataclasses.replace(
-            ticket, forwarded_at=now if status is S.FORWARDED else ticket.forwarded_at,
-            acknowledged_at=None, ack_due_at=due.ack, resolve_due_at=due.resolve,
-            resolved_at=None, escalation_level=0, escalated_at=None,
+            ticket, forwarded_at=now, acknowledged_at=None, ack_due_at=due.ack,
+            resolve_due_at=due.resolve, resolved_at=None, escalation_level=0, escalated_at=None,
         )
     if status is S.RETURNED:
         return dataclasses.replace(

@@ -11,6 +11,7 @@ No. 6698, art. 12) like a ticket read: the list shows citizens' requests.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,7 +35,13 @@ from cti.web.query_params import (
 )
 from cti.web.responses import json_ok
 from cti.web.state import ACCESS_AUDIT, TICKETS
-from cti.web.ticket_access import detail_response, shown_page, unit_scope, visible_number
+from cti.web.ticket_access import (
+    UnitScope,
+    detail_response,
+    shown_page,
+    unit_scope,
+    visible_ticket,
+)
 from cti.web.ticket_errors import translating
 from cti.web.ticket_json import page_json
 from cti.web.ticket_params import DEFAULT_LIMIT
@@ -45,7 +52,7 @@ _UNIT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 # The statuses in which a ticket waits for its unit, in the lifecycle's order.
 INBOX_STATUSES = tuple(s for s in TicketStatus if s in AT_UNIT)
 
-Action = Callable[[str, str, str], Awaitable[Ticket]]
+Action = Callable[..., Awaitable[Ticket]]  # (number, text, actor, *, within=…)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,10 +113,10 @@ def _unscoped_unit(request: web.Request, query: InboxQuery) -> str | None:
 @routes.post("/api/tickets/{number}/acknowledge")
 @translating
 async def acknowledge(request: web.Request) -> web.Response:
-    number = await visible_number(request)
+    number, scope = await visible_ticket(request)
     if request.can_read_body:  # no body is needed; one sent must still be a clean object
         await read_object(request, frozenset())
-    await request.app[TICKETS].acknowledge(number, actor_of(request))
+    await request.app[TICKETS].acknowledge(number, actor_of(request), within=_codes(scope))
     return await detail_response(request, number)
 
 
@@ -143,13 +150,24 @@ async def return_to_call_centre(request: web.Request) -> web.Response:
 @routes.post("/api/tickets/{number}/answer-info")
 @translating
 async def answer_info(request: web.Request) -> web.Response:
-    return await _with_text(request, "answer", check.MAX_NOTE, request.app[TICKETS].answer_info)
+    return await _with_text(request, "answer", check.MAX_NOTE, request.app[TICKETS].answer_info,
+                            unit_step=False)
 
 
-async def _with_text(request: web.Request, name: str, limit: int, action: Action) -> web.Response:
-    """One visible ticket, a body of one required text field, the store's action, the detail."""
-    number = await visible_number(request)
+async def _with_text(request: web.Request, name: str, limit: int, action: Action, *,
+                     unit_step: bool = True) -> web.Response:
+    """One visible ticket, a body of one required text field, the store's action, the detail.
+
+    A unit's step is taken only if the ticket is still at the actor's units once locked: a
+    re-route a moment earlier makes it another unit's (404), not this one's to answer.
+    """
+    number, scope = await visible_ticket(request)
     body = await read_object(request, frozenset({name}))
     text = check.required_text(name, text_field(body, name, required=True), limit=limit)
-    await action(number, text, actor_of(request))
+    step = action if unit_step is False else functools.partial(action, within=_codes(scope))
+    await step(number, text, actor_of(request))
     return await detail_response(request, number)
+
+
+def _codes(scope: UnitScope | None) -> frozenset[str] | None:
+    return None if scope is None else scope.codes

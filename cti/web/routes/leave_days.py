@@ -50,7 +50,7 @@ async def add_leave_day(request: web.Request) -> web.Response:
 @routes.delete("/api/leave-days/{day}")
 async def remove_leave_day(request: web.Request) -> web.Response:
     day = _day(request.match_info["day"], "day")
-    if not await request.app[LEAVE_DAYS].remove(day):
+    if not await request.app[LEAVE_DAYS].remove(day, actor_of(request)):
         raise LEAVE_DAY_NOT_FOUND
     await request.app[ACCESS_AUDIT].record(actor_of(request), "leave_day_remove",
                                            day.isoformat())

@@ -102,6 +102,19 @@ async def solve_ticket(request: web.Request) -> web.Response:
     return await detail_response(request, number)
 
 
+@routes.post("/api/tickets/{number}/close")
+@translating
+async def close_returned(request: web.Request) -> web.Response:
+    """A request its unit returned that no municipal unit handles: closed, saying what was done
+    (e.g. referred to the electricity distributor)."""
+    number = await visible_number(request)
+    body = await read_object(request, frozenset({"resolution"}))
+    resolution = text_field(body, "resolution", required=True)
+    assert resolution is not None
+    await request.app[TICKETS].close_returned(number, resolution, actor_of(request))
+    return await detail_response(request, number)
+
+
 @routes.post("/api/tickets/{number}/forward")
 @translating
 async def forward_ticket(request: web.Request) -> web.Response:

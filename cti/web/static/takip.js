@@ -149,6 +149,7 @@ function showTicket(t) {
   $("t-description").textContent = t.description;
   showLastWord(t);
   $("reroute").hidden = t.status !== "returned";
+  $("close").hidden = t.status !== "returned";
   $("answer").hidden = t.status !== "info_requested";
   $("field").hidden = !(t.overdue && session.user.roles.includes("supervisor"));
   if (t.status === "returned") prepareReroute(t);
@@ -216,6 +217,13 @@ async function answer(event) {
   $("a-text").value = "";
 }
 
+async function closeReturned(event) {
+  event.preventDefault();
+  await act(ticketPath(S.ticket.number, "/close"), { resolution: $("c-text").value.trim() },
+    ["Kapatıldı", "Closed"]);
+  $("c-text").value = "";
+}
+
 async function sendField() {
   await act(ticketPath(S.ticket.number, "/field-tasks"), {}, ["Saha görevi açıldı", "Field task opened"]);
 }
@@ -250,5 +258,6 @@ $("more").addEventListener("click", () => loadList(true));
 $("reroute").addEventListener("submit", reroute);
 $("r-kind").addEventListener("change", suggest);
 $("answer").addEventListener("submit", answer);
+$("close").addEventListener("submit", closeReturned);
 $("send-field").addEventListener("click", sendField);
 signInFlow({ enter, leave });
