@@ -23,7 +23,8 @@ from cti.domain.notices import DEFAULT as DEFAULT_NOTICES
 from cti.domain.notices import CitizenNotices
 from cti.domain.tickets import fields as check
 from cti.domain.tickets.attachments import Attachment, accepted_type, clean_filename
-from cti.domain.tickets.errors import InvalidTransition, TicketNotFound
+from cti.domain.tickets.errors import InvalidTicket, InvalidTransition, TicketNotFound
+from cti.domain.tickets.fields import Priority
 from cti.domain.tickets.lifecycle import Diff, created, diff_of, moved, opened, patched
 from cti.domain.tickets.numbering import format_number, year_of
 from cti.domain.tickets.records import HistoryItem, LinkedCall, TicketDetail, TicketEvent
@@ -264,6 +265,70 @@ class TicketStore:
         return await self._move(number, actor, [TicketStatus.RETURNED], note=reason,
                                 within=within)
 
+    async def feedback_started(self, number: str, actor: str) -> Ticket:
+        """A feedback operator has the citizen on the line (resolved → feedback)."""
+        return await self._feedback(number, actor, TicketStatus.FEEDBACK)
+
+    async def feedback_confirmed(self, number: str, note: str | None, actor: str) -> Ticket:
+        """The citizen confirms it is solved: closed."""
+        return await self._feedback(number, actor, TicketStatus.CLOSED,
+                                    note=note or "Vatandaş çözüldüğünü doğruladı")
+
+    async def feedback_not_solved(self, number: str, words: str, actor: str) -> Ticket:
+        """The citizen says it is not solved: back to the same unit (fresh deadlines), one
+        priority step higher, with the citizen's words in the trail."""
+        words = _required_note("words", words)
+        return await self._feedback(number, actor, TicketStatus.REOPENED, note=words,
+                                    raise_priority=True)
+
+    async def feedback_unreachable(self, number: str, actor: str, attempts: int) -> Ticket:
+        """No answer after the last attempt: closed on the unit's resolution, saying so."""
+        return await self._feedback(number, actor, TicketStatus.CLOSED,
+                                    note=f"Vatandaşa {attempts} denemede ulaşılamadı")
+
+    async def feedback_wrong_number(self, number: str, actor: str) -> Ticket:
+        """The number reached someone else: closed on the unit's resolution, saying so."""
+        return await self._feedback(number, actor, TicketStatus.CLOSED,
+                                    note="Yanlış numara: vatandaşa ulaşılamadı")
+
+    async def set_satisfaction(self, number: str, score: int, actor: str) -> Ticket:
+        """The citizen's 1-5 in the survey after the feedback call."""
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            raise InvalidTicket("satisfaction", "1 to 5")
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            row = await _locked(session, number)
+            ticket = to_ticket(row)
+            after = dataclasses.replace(ticket, satisfaction=score, updated_at=now)
+            session.add(event_row(row.id, now, actor, "survey", diff_of(ticket, after)))
+            write(row, after)
+        return after
+
+    async def _feedback(self, number: str, actor: str, final: TicketStatus, *,
+                        note: str | None = None, raise_priority: bool = False) -> Ticket:
+        """From resolved (through feedback) or feedback to `final`, the note on the last step;
+        InvalidTransition from anywhere else."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            row = await _locked(session, number)
+            ticket = to_ticket(row)
+            if ticket.status not in _FEEDBACK_FROM:
+                raise InvalidTransition(ticket.status.value, final.value)
+            steps = list(dict.fromkeys(
+                s for s in (TicketStatus.FEEDBACK, final) if s is not ticket.status))
+            for index, status in enumerate(steps):
+                last = index == len(steps) - 1
+                previous = ticket.status
+                ticket, diff = await self._step(session, row.id, ticket, status, now)
+                if last and raise_priority:
+                    raised = dataclasses.replace(ticket, priority=_raised(ticket.priority))
+                    diff, ticket = {**diff, **diff_of(ticket, raised)}, raised
+                session.add(event_row(row.id, now, actor, "status",
+                                      _noted(diff, note if last else None)))
+                await self._effects.announce(session, row.id, previous, ticket, actor, now)
+            write(row, ticket)
+        return ticket
+
     async def link_call(self, number: str, call_id: str, actor: str) -> bool:
         """Bind a call to the ticket; False if it already was (nothing is written then)."""
         check.call_id(call_id)
@@ -402,9 +467,15 @@ def history_statement(phone: str, limit: int) -> Select[Any]:
     )
 
 
+_FEEDBACK_FROM = frozenset({TicketStatus.RESOLVED, TicketStatus.FEEDBACK})
+_PRIORITIES = (Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT)
 # Where a unit's written answer may go: the ticket is with that unit.
 _ANSWERABLE = frozenset({TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
                          TicketStatus.INFO_REQUESTED, TicketStatus.REOPENED})
+
+
+def _raised(priority: Priority) -> Priority:
+    return _PRIORITIES[min(_PRIORITIES.index(priority) + 1, len(_PRIORITIES) - 1)]
 
 
 def _required_note(field: str, value: str) -> str:

@@ -260,6 +260,44 @@ class TicketStoreBehaviour:
             TicketStatus.RETURNED, None, None)
         assert returned.is_open  # waiting at 153, not closed
 
+    async def test_feedback_outcomes_close_or_send_back_to_the_same_unit(
+        self, store: TicketStore
+    ) -> None:
+        async def resolved(category: str = "asfalt-cukuru") -> str:
+            number = (await store.create(draft(category=category), "op1")).number
+            await store.forward(number, "seyhan-fen-isleri", None, "op1")
+            await store.resolve(number, "Yama yapıldı", "birim1")
+            return number
+
+        confirmed = await resolved()
+        with pytest.raises(InvalidTransition):
+            await store.feedback_confirmed((await store.create(draft(), "op1")).number, None,
+                                           "geri1")
+        on_call = await store.feedback_started(confirmed, "geri1")
+        assert on_call.status is TicketStatus.FEEDBACK
+        closed = await store.feedback_confirmed(confirmed, None, "geri1")
+        assert (closed.status, closed.resolution) == (TicketStatus.CLOSED, "Yama yapıldı")
+
+        again = await resolved()
+        with pytest.raises(InvalidTicket):
+            await store.feedback_not_solved(again, " ", "geri1")
+        reopened = await store.feedback_not_solved(again, "Çukur hâlâ orada", "geri1")
+        assert (reopened.status, reopened.unit, reopened.priority) == (
+            TicketStatus.REOPENED, "seyhan-fen-isleri", Priority.HIGH)
+        assert reopened.ack_due_at is not None and reopened.resolved_at is None
+        last = (await store.events(again))[-1]
+        assert last.changes["note"] == [None, "Çukur hâlâ orada"]
+        assert last.changes["priority"] == ["normal", "high"]
+
+        lost = await store.feedback_unreachable(await resolved(), "dialer", 3)
+        assert lost.status is TicketStatus.CLOSED
+        wrong = await store.feedback_wrong_number(await resolved(), "geri1")
+        assert wrong.status is TicketStatus.CLOSED
+        scored = await store.set_satisfaction(confirmed, 4, "survey")
+        assert scored.satisfaction == 4
+        with pytest.raises(InvalidTicket):
+            await store.set_satisfaction(confirmed, 6, "survey")
+
     async def test_calls_and_tickets_link_many_to_many_once_each(self, store: TicketStore) -> None:
         first = await store.create(draft(), "op1", call_id="alo153-1767225600.1")
         second = await store.create(draft("Çöp alınmadı", category="cop-toplama"), "op1")
