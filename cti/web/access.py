@@ -33,6 +33,7 @@ _TICKET = "/api/tickets/{number}"
 FIELD = Role.FIELD_STAFF
 _FIELD_READERS = frozenset({FIELD, SUPERVISOR, ADMIN})
 _FIELD_TASK = "/api/field/tasks/{task_id}"
+_FEEDBACK_TEAM = frozenset({FEEDBACK, SUPERVISOR})
 
 POLICY: Mapping[tuple[str, str], Rule] = {
     ("GET", "/"): PUBLIC,  # the console page; it signs in through the API
@@ -101,6 +102,12 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{_FIELD_TASK}/photos"): frozenset({FIELD}),
     ("POST", f"{_FIELD_TASK}/complete"): frozenset({FIELD}),
     ("POST", f"{_TICKET}/field-tasks"): frozenset({SUPERVISOR, ADMIN}),
+    # The feedback console: feedback operators call citizens back; their team leader watches.
+    ("GET", "/api/callbacks"): _FEEDBACK_TEAM,
+    ("POST", "/api/callbacks/{callback_id}/take"): _FEEDBACK_TEAM,
+    ("POST", "/api/callbacks/{callback_id}/call"): _FEEDBACK_TEAM,
+    ("POST", "/api/callbacks/{callback_id}/outcome"): _FEEDBACK_TEAM,
+    ("GET", "/api/callbacks/attempts/{attempt_id}"): _FEEDBACK_TEAM,
     # People and the read audit.
     ("GET", "/api/users"): frozenset({ADMIN, SUPERVISOR}),
     ("POST", "/api/users"): frozenset({ADMIN}),

@@ -12,8 +12,17 @@ from cti.storage.leave_days import LeaveDays
 from cti.storage.units import UnitStore
 from cti.web.auth import People, authentication, security_headers
 from cti.web.middlewares import Middleware, errors_as_json, request_log
-from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
+from cti.web.ports import (
+    Callbacks,
+    CallQueries,
+    Dialer,
+    HealthProbe,
+    QueueView,
+    ReadAudit,
+    Tickets,
+)
 from cti.web.routes.audit import routes as audit_routes
+from cti.web.routes.callbacks import routes as callback_routes
 from cti.web.routes.calls import routes as call_routes
 from cti.web.routes.console import routes as console_routes
 from cti.web.routes.deliveries import routes as delivery_routes
@@ -31,8 +40,10 @@ from cti.web.routes.users import routes as user_routes
 from cti.web.state import (
     ACCESS_AUDIT,
     CALL_NOTES,
+    CALLBACKS,
     CALLS,
     CONSOLE,
+    DIALER,
     FIELD_TASKS,
     HEALTH,
     LEAVE_DAYS,
@@ -61,6 +72,8 @@ def create_app(
     leave_days: LeaveDays | None = None,
     outbox: OutboxQueries | None = None,
     field_tasks: FieldTaskStore | None = None,
+    callbacks: Callbacks | None = None,
+    dialer: Dialer | None = None,
 ) -> web.Application:
     """The JSON API over the call log, the live queues and the components' health.
 
@@ -76,6 +89,8 @@ def create_app(
     With `outbox` it serves the tickets' delivery logs and the messages stuck in the outbox.
     With `field_tasks` (which needs `access_audit`: every read is audited) it serves the field
     team's revisits.
+    With `callbacks` (which needs `tickets` and `access_audit`) it serves the feedback
+    console's callback queue; with `dialer` as well, preview calls are placed on request.
     """
     if (tickets is None) != (access_audit is None):
         raise ValueError("tickets and access_audit come together: every read is audited")
@@ -111,6 +126,7 @@ def create_app(
         app[OUTBOX] = outbox
         app.router.add_routes(delivery_routes)
     _field(app, field_tasks, access_audit)
+    _callbacks(app, callbacks, dialer)
     return app
 
 
@@ -134,3 +150,16 @@ def _field(app: web.Application, field_tasks: FieldTaskStore | None,
         raise ValueError("field_tasks needs access_audit: every read is audited")
     app[FIELD_TASKS] = field_tasks
     app.router.add_routes(field_routes)
+
+
+def _callbacks(app: web.Application, callbacks: Callbacks | None, dialer: Dialer | None) -> None:
+    """The feedback console's callback queue; its outcomes move tickets and every ticket it
+    shows is audited, so it needs the tickets routes' stores (registered before it)."""
+    if callbacks is None:
+        return
+    if TICKETS not in app or ACCESS_AUDIT not in app:
+        raise ValueError("callbacks needs tickets and access_audit: outcomes move tickets")
+    app[CALLBACKS] = callbacks
+    if dialer is not None:
+        app[DIALER] = dialer
+    app.router.add_routes(callback_routes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cti.storage.call_search import MAX_PAGE
 from cti.web import (
+    openapi_callbacks,
     openapi_console,
     openapi_deliveries,
     openapi_field,
@@ -151,12 +152,13 @@ DOCUMENT: Schema = {
         **openapi_organisation.PATHS,
         **openapi_deliveries.PATHS,
         **openapi_field.PATHS,
+        **openapi_callbacks.PATHS,
     },
     "components": {
         "schemas": {**SCHEMAS, **openapi_people.SCHEMAS, **openapi_console.SCHEMAS,
                     **TICKET_SCHEMAS, **openapi_inbox.SCHEMAS,
                     **openapi_organisation.SCHEMAS, **openapi_deliveries.SCHEMAS,
-                    **openapi_field.SCHEMAS},
+                    **openapi_field.SCHEMAS, **openapi_callbacks.SCHEMAS},
         "securitySchemes": openapi_people.SECURITY_SCHEMES,
         "responses": {
             "BadRequest": _json("A parameter is unknown, repeated or invalid", "Error"),

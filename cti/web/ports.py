@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Collection, Mapping
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -110,6 +110,15 @@ class Tickets(Protocol):
     async def return_to_call_centre(self, number: str, reason: str, actor: str, *,
                                     within: Collection[str] | None = None) -> Ticket: ...
 
+    # The feedback console (`cti.web.routes.callbacks`): the citizen's verdict on a resolution.
+    async def feedback_confirmed(self, number: str, note: str | None, actor: str) -> Ticket: ...
+
+    async def feedback_not_solved(self, number: str, words: str, actor: str) -> Ticket: ...
+
+    async def feedback_wrong_number(self, number: str, actor: str) -> Ticket: ...
+
+    async def set_satisfaction(self, number: str, score: int, actor: str) -> Ticket: ...
+
     async def link_call(self, number: str, call_id: str, actor: str) -> bool: ...
 
     async def add_attachment(
@@ -134,3 +143,63 @@ class ReadAudit(Protocol):
         until: float | None = None,
         limit: int = 100,
     ) -> list[AccessEntry]: ...
+
+
+class CallbackEntry(Protocol):
+    """One callback as the feedback console shows it (`dialer.callbacks.CallbackStore`)."""
+
+    @property
+    def callback_id(self) -> int: ...
+    @property
+    def ticket_number(self) -> str: ...
+    @property
+    def status(self) -> str: ...  # waiting, calling, connected, done, cancelled
+    @property
+    def category(self) -> str: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def resolution(self) -> str | None: ...  # the unit's resolution, or its excerpt
+    @property
+    def priority(self) -> int: ...  # higher first
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def last_outcome(self) -> str | None: ...  # the last attempt's: busy, no_answer…
+    @property
+    def next_attempt_at(self) -> float: ...
+    @property
+    def resolved_at(self) -> float: ...
+    @property
+    def assigned_to(self) -> str | None: ...  # preview: who took it
+
+
+class Callbacks(Protocol):
+    """The feedback callback queue (`dialer.callbacks.CallbackStore`), as the console uses it."""
+
+    async def queue_view(self, limit: int) -> Sequence[CallbackEntry]: ...
+
+    async def get(self, callback_id: int) -> CallbackEntry | None: ...
+
+    async def of_attempt(self, attempt_id: str) -> CallbackEntry | None:
+        """The callback an attempt (the id on the channel, ALO153_ATTEMPT) belongs to."""
+        ...
+
+    async def take(self, callback_id: int, operator: str) -> CallbackEntry | None:
+        """Preview: assign a waiting callback to `operator`; None when it is no longer
+        waiting or another operator has it."""
+        ...
+
+    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> None: ...
+
+
+class Dialer(Protocol):
+    """The feedback dialer (`dialer.engine`): its mode, and a preview call placed on request."""
+
+    @property
+    def mode(self) -> str: ...  # progressive, preview or off
+
+    async def call_now(self, callback_id: int, operator: str, extension: str) -> str:
+        """Call the citizen of a callback the operator took and connect them to `extension`;
+        the attempt's id."""
+        ...

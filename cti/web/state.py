@@ -11,7 +11,15 @@ from cti.storage.field_tasks import FieldTaskStore
 from cti.storage.leave_days import LeaveDays
 from cti.storage.units import UnitStore
 from cti.web.auth import People
-from cti.web.ports import CallQueries, HealthProbe, QueueView, ReadAudit, Tickets
+from cti.web.ports import (
+    Callbacks,
+    CallQueries,
+    Dialer,
+    HealthProbe,
+    QueueView,
+    ReadAudit,
+    Tickets,
+)
 
 # Subscripted rather than `AppKey("calls", CallQueries)`: a Protocol is no concrete class.
 CALLS = web.AppKey[CallQueries]("calls")
@@ -26,3 +34,5 @@ UNITS = web.AppKey("units", UnitStore)
 LEAVE_DAYS = web.AppKey("leave_days", LeaveDays)
 OUTBOX = web.AppKey("outbox", OutboxQueries)
 FIELD_TASKS = web.AppKey("field_tasks", FieldTaskStore)
+CALLBACKS = web.AppKey[Callbacks]("callbacks")
+DIALER = web.AppKey[Dialer]("dialer")

@@ -1,0 +1,197 @@
+"""`/api/callbacks…`: the feedback console. Feedback operators call citizens back about
+resolved tickets and record their verdict; the team leader (supervisor) watches the queue.
+
+- The queue: waiting, scheduled (with when) and calling callbacks. An operator is not shown
+  the ones another operator has taken in preview; a supervisor sees them all.
+- Preview mode: the operator takes a callback (and sees its ticket), then asks for the call.
+- The verdict: confirmed (closed), not solved (reopened at the same unit, one priority step
+  higher, the citizen's words in the trail) or wrong number (closed), with the citizen's
+  optional 1-5; the callback is done.
+- The pop: the callback and ticket of the attempt id the dialer put on the channel.
+
+The queue and every ticket these routes show are written to the read audit (KVKK, Law
+No. 6698, art. 12) before the data goes out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from aiohttp import web
+
+from cti.domain.roles import Role
+from cti.domain.tickets import fields as check
+from cti.web.call_json import Json
+from cti.web.callback_json import callback_json, queue_json
+from cti.web.errors import ApiError, invalid_parameter
+from cti.web.identity import actor_of, principal_of
+from cti.web.json_body import read_object, text_field
+from cti.web.ports import CallbackEntry
+from cti.web.query_params import page_limit, reject_unknown
+from cti.web.responses import json_ok
+from cti.web.state import ACCESS_AUDIT, CALLBACKS, DIALER, TICKETS
+from cti.web.ticket_access import detail_of
+from cti.web.ticket_errors import translating
+from cti.web.ticket_json import detail_json, ticket_json
+
+routes = web.RouteTableDef()
+
+DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+OUTCOMES = ("confirmed", "not_solved", "wrong_number")
+OUTCOME_FIELDS = frozenset({"outcome", "words", "satisfaction"})
+# A verdict is recorded while the call is on (or the citizen has just hung up).
+_AWAITING_VERDICT = frozenset({"calling", "connected"})
+_ID = re.compile(r"[1-9][0-9]{0,17}")
+_ATTEMPT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+CALLBACK_NOT_FOUND = ApiError(404, "callback_not_found",
+                              "Geri arama bulunamadı / callback not found")
+NOT_PREVIEW = ApiError(409, "not_preview",
+                       "Önizlemeli arama kapalı / the dialer is not in preview mode")
+UNAVAILABLE = ApiError(409, "callback_unavailable",
+                       "Bu geri arama artık alınamaz / this callback can no longer be taken")
+NOT_TAKEN = ApiError(409, "callback_not_taken",
+                     "Önce geri aramayı alın / take the callback first")
+NO_EXTENSION = ApiError(409, "no_extension",
+                        "Hesabınıza bağlı dahili yok / no softphone is tied to your account")
+NO_VERDICT = ApiError(409, "no_call", "Bu geri aramada süren bir görüşme yok / this callback "
+                      "has no call waiting for an outcome")
+
+
+@routes.get("/api/callbacks")
+@translating
+async def list_callbacks(request: web.Request) -> web.Response:
+    reject_unknown(request.query, frozenset({"limit"}))
+    limit = page_limit(request.query, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    entries = await request.app[CALLBACKS].queue_view(limit)
+    me = actor_of(request)
+    if not _supervises(request):  # another operator's preview is theirs alone
+        entries = [e for e in entries if e.assigned_to in (None, me)]
+    await request.app[ACCESS_AUDIT].record(me, "list_callbacks", f"count={len(entries)}")
+    return json_ok(queue_json(_mode(request), entries, time.time()))
+
+
+@routes.post("/api/callbacks/{callback_id}/take")
+@translating
+async def take(request: web.Request) -> web.Response:
+    callback_id = _callback_id(request)
+    await _no_body(request)
+    if _mode(request) != "preview":
+        raise NOT_PREVIEW
+    await _callback(request, callback_id)
+    taken = await request.app[CALLBACKS].take(callback_id, actor_of(request))
+    if taken is None:
+        raise UNAVAILABLE
+    return await _with_ticket(request, taken)
+
+
+@routes.post("/api/callbacks/{callback_id}/call")
+@translating
+async def call(request: web.Request) -> web.Response:
+    callback_id = _callback_id(request)
+    await _no_body(request)
+    dialer = request.app.get(DIALER)
+    if dialer is None or dialer.mode != "preview":
+        raise NOT_PREVIEW
+    principal = principal_of(request)
+    if principal is None or not principal.extension:
+        raise NO_EXTENSION
+    entry = await _callback(request, callback_id)
+    if entry.status != "waiting" or entry.assigned_to != principal.username:
+        raise NOT_TAKEN
+    attempt_id = await dialer.call_now(callback_id, principal.username, principal.extension)
+    return json_ok({"callback_id": callback_id, "attempt_id": attempt_id}, status=202)
+
+
+@routes.post("/api/callbacks/{callback_id}/outcome")
+@translating
+async def outcome(request: web.Request) -> web.Response:
+    callback_id = _callback_id(request)
+    verdict, words, score = _verdict(await read_object(request, OUTCOME_FIELDS))
+    entry = await _callback(request, callback_id)
+    if entry.status not in _AWAITING_VERDICT:
+        raise NO_VERDICT
+    tickets, actor, number = request.app[TICKETS], actor_of(request), entry.ticket_number
+    if verdict == "confirmed":
+        ticket = await tickets.feedback_confirmed(number, words, actor)
+    elif verdict == "not_solved":
+        ticket = await tickets.feedback_not_solved(number, words or "", actor)
+    else:
+        ticket = await tickets.feedback_wrong_number(number, actor)
+    if score is not None:
+        ticket = await tickets.set_satisfaction(number, score, actor)
+    await request.app[CALLBACKS].close(callback_id, verdict, actor, time.time())
+    closed = await _callback(request, callback_id)
+    return json_ok({"callback": callback_json(closed, time.time()), "ticket": ticket_json(ticket)})
+
+
+@routes.get("/api/callbacks/attempts/{attempt_id}")
+@translating
+async def attempt(request: web.Request) -> web.Response:
+    """The console's pop: which callback and ticket the citizen on the line is about."""
+    attempt_id = request.match_info["attempt_id"]
+    if not _ATTEMPT.fullmatch(attempt_id):
+        raise invalid_parameter("attempt_id")
+    entry = await request.app[CALLBACKS].of_attempt(attempt_id)
+    if entry is None:
+        raise CALLBACK_NOT_FOUND
+    return await _with_ticket(request, entry)
+
+
+def _verdict(body: dict[str, object]) -> tuple[str, str | None, int | None]:
+    """(outcome, the citizen's words, satisfaction); 400 naming the field at fault."""
+    verdict = text_field(body, "outcome", required=True)
+    if verdict not in OUTCOMES:
+        raise invalid_parameter("outcome")
+    words = text_field(body, "words")
+    if verdict == "not_solved":  # what the unit reads when it gets the request back
+        words = check.required_text("words", words, limit=check.MAX_NOTE)
+    elif verdict == "wrong_number" and words is not None:
+        raise invalid_parameter("words")  # nobody's words to keep: refused, never dropped
+    else:
+        words = check.text("words", words, limit=check.MAX_NOTE)
+    score = body.get("satisfaction")
+    if score is not None and (
+        verdict == "wrong_number" or isinstance(score, bool) or not isinstance(score, int)
+        or not 1 <= score <= 5
+    ):
+        raise invalid_parameter("satisfaction")
+    return verdict, words, score
+
+
+async def _with_ticket(request: web.Request, entry: CallbackEntry) -> web.Response:
+    number = entry.ticket_number
+    detail = await detail_of(request, number)
+    await request.app[ACCESS_AUDIT].record(actor_of(request), "read_ticket", number)
+    body: Json = {"callback": callback_json(entry, time.time()), "ticket": detail_json(detail)}
+    return json_ok(body)
+
+
+async def _callback(request: web.Request, callback_id: int) -> CallbackEntry:
+    entry = await request.app[CALLBACKS].get(callback_id)
+    if entry is None:
+        raise CALLBACK_NOT_FOUND
+    return entry
+
+
+def _callback_id(request: web.Request) -> int:
+    raw = request.match_info["callback_id"]
+    if not _ID.fullmatch(raw):
+        raise invalid_parameter("callback_id")
+    return int(raw)
+
+
+async def _no_body(request: web.Request) -> None:
+    if request.can_read_body:  # no body is needed; one sent must still be a clean object
+        await read_object(request, frozenset())
+
+
+def _mode(request: web.Request) -> str:
+    dialer = request.app.get(DIALER)
+    return "off" if dialer is None else dialer.mode
+
+
+def _supervises(request: web.Request) -> bool:
+    principal = principal_of(request)
+    return principal is None or principal.has(Role.SUPERVISOR, Role.ADMIN)
