@@ -100,7 +100,11 @@ async def call(request: web.Request) -> web.Response:
     entry = await _callback(request, callback_id)
     if entry.status != "waiting" or entry.assigned_to != principal.username:
         raise NOT_TAKEN
-    attempt_id = await dialer.call_now(callback_id, principal.username, principal.extension)
+    try:
+        attempt_id = await dialer.call_now(callback_id, principal.username,
+                                           principal.extension)
+    except LookupError:  # no longer waiting, or its citizen is on another call right now
+        raise UNAVAILABLE from None
     return json_ok({"callback_id": callback_id, "attempt_id": attempt_id}, status=202)
 
 
