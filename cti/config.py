@@ -17,6 +17,8 @@ from typing import Any
 from cti.domain import notices
 from cti.domain.notices import CitizenNotices
 from cti.domain.numbers import normalize_number
+from dialer import config as dialer
+from dialer.hours import CallingHours
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -75,6 +77,17 @@ class Settings:
     sms_user: str = ""
     sms_password: str = ""
     sms_header: str = ""
+    # The feedback dialer (dialer/config.py reads each): progressive, preview or off; calling
+    # hours per weekday, Europe/Istanbul, none on public holidays ("mon-fri=09:00-20:00,…");
+    # calls per callback at most, and the wait after each ("30m,2h": the last one repeats);
+    # the caller id citizens see; seconds a citizen's phone rings; calls in flight at most.
+    dialer_mode: dialer.DialerMode = dialer.DialerMode.PROGRESSIVE
+    dialer_hours: CallingHours = field(default_factory=dialer.default_hours)
+    dialer_max_attempts: int = 3
+    dialer_spacing: tuple[float, ...] = dialer.DEFAULT_SPACING
+    dialer_caller_id: str = dialer.DEFAULT_CALLER_ID
+    dialer_ring_seconds: float = 30.0
+    dialer_max_lines: int = 20
 
     @property
     def database(self) -> str:
@@ -87,7 +100,7 @@ class Settings:
         env = os.environ if env is None else env
         path = config_file or (Path(env["CTI_CONFIG"]) if env.get("CTI_CONFIG") else None)
         values = {**(_read_toml(path) if path else {}), **_from_environment(env)}
-        converted: dict[str, Any] = {name: _convert(name, raw) for name, raw in values.items()}
+        converted: dict[str, Any] = {name: _value(name, raw) for name, raw in values.items()}
         return cls(**converted)
 
 
@@ -143,6 +156,16 @@ def _convert(name: str, raw: str) -> object:
 
 
 _CHOICES = {"smtp_tls": ("none", "starttls", "tls")}
+
+
+def _value(name: str, raw: str) -> object:
+    """The dialer reads its own settings (dialer/config.py); `_convert` reads the others."""
+    if name not in dialer.PARSERS:
+        return _convert(name, raw)
+    try:
+        return dialer.PARSERS[name](raw)
+    except ValueError as error:
+        raise ConfigError(f"CTI_{name.upper()}: {error}") from None
 
 
 def _choice(name: str, raw: str) -> str:
