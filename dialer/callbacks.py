@@ -1,0 +1,243 @@
+"""The callback store: which citizens to call back about a resolved ticket, and every attempt.
+
+Never twice: an attempt is written and committed before its Originate is sent, and every
+change writes (and so locks) its row before reading it, as the ticket store does, so two dialer
+processes, or one restarted mid-call, never plan the same attempt twice. The partial unique
+index `uq_callback_attempts_phone_unfinished` is the last guard: one unfinished call per phone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cti.domain.tickets.fields import Channel
+from cti.storage.models import CallbackAttemptRow, CallbackRow
+from cti.storage.models import Ticket as TicketRow
+from cti.storage.ticket_rows import event_row
+from dialer.attempt_end import final_outcome, settle
+from dialer.attempt_rows import (
+    MAX_TEXT,
+    connected,
+    locked_attempt,
+    locked_callback,
+    moved_on,
+    noted,
+    settled,
+    trail,
+)
+from dialer.callback_queue import CallbackQueue
+from dialer.callback_views import (  # re-exported: the dialer's words for what it plans
+    Attempt,
+    AttemptEnd,
+    Due,
+    PlannedAttempt,
+    QueueItem,
+    is_attempt_id,
+    new_attempt_id,
+)
+from dialer.outcomes import Outcome
+from dialer.states import UNFINISHED, AttemptState, CallbackStatus, Verdict
+
+__all__ = ["Attempt", "AttemptEnd", "CallbackStore", "Due", "OutsideCallingHours",
+           "PlannedAttempt", "QueueItem"]
+
+log = logging.getLogger(__name__)
+
+ACTOR = "dialer"
+PRIORITY = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
+# What the dialplan may dial (asterisk-config/extensions.conf, [alo153-dialout]): Turkish
+# numbers in national form only, never a premium, short or foreign one.
+DIALABLE = re.compile(r"0[2-5][0-9]{9}")
+
+
+class OutsideCallingHours(Exception):
+    """No call may be placed now; `opens_at` is the next moment one may."""
+
+    def __init__(self, opens_at: float) -> None:
+        super().__init__(f"outside calling hours; they open at {opens_at:.0f}")
+        self.opens_at = opens_at
+
+
+class CallbackStore(CallbackQueue):
+    """The queue (`CallbackQueue`) and the dialer's writes: enqueue, plan, advance, end,
+    close."""
+
+    async def enqueue_resolved(self, session: AsyncSession, *, ticket_id: int,
+                               now: float) -> CallbackRow | None:
+        """A waiting callback for a ticket just resolved, inside the caller's transaction,
+        which holds the ticket's row lock (so two resolutions cannot both add one). None when
+        the citizen is not to be called: not a phone request, no dialable number, asked not to
+        be called, or a callback for it is already unfinished."""
+        ticket = await session.get(TicketRow, ticket_id)
+        if ticket is None or not _wants_call(ticket):
+            return None
+        unfinished = select(CallbackRow.id).where(
+            CallbackRow.ticket_id == ticket_id, CallbackRow.status.in_(UNFINISHED)).limit(1)
+        if await session.scalar(unfinished) is not None:
+            return None
+        row = CallbackRow(
+            ticket_id=ticket_id, phone=ticket.citizen_phone, status=CallbackStatus.WAITING,
+            priority=PRIORITY.get(ticket.priority, 1), resolved_at=now, attempts=0,
+            # Due now, or at the next opening: the queue then shows when it will really go.
+            next_attempt_at=self._config.hours.next_open(now), created_at=now, updated_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        return row
+
+    async def plan(self, callback_id: int, now: float,
+                   operator: str | None = None) -> PlannedAttempt | None:
+        """Claim a waiting callback and write its next attempt (state placing), committed
+        before this returns: originate only after it. None when it is no longer waiting, is
+        not due yet (progressive), was taken by another operator, or its phone has a call in
+        flight. An operator (preview) may call a scheduled callback ahead of its time.
+        OutsideCallingHours when no call may be placed now."""
+        if not self._config.hours.is_open(now):
+            raise OutsideCallingHours(self._config.hours.next_open(now))
+        try:
+            async with self._sessions.begin() as session:
+                return await self._plan(session, callback_id, now, operator)
+        except IntegrityError:  # the phone already has an unfinished attempt
+            return None
+
+    async def _plan(self, session: AsyncSession, callback_id: int, now: float,
+                    operator: str | None) -> PlannedAttempt | None:
+        claim = (
+            update(CallbackRow)
+            .where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.WAITING,
+                   *_claimable(operator, now))
+            .values(status=CallbackStatus.CALLING, attempts=CallbackRow.attempts + 1,
+                    assigned_to=operator, updated_at=now)
+            .returning(CallbackRow.attempts, CallbackRow.phone, CallbackRow.ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = (await session.execute(claim)).one_or_none()
+        if claimed is None:
+            return None
+        seq, phone, ticket_id = claimed
+        number = await _number(session, ticket_id)
+        attempt = CallbackAttemptRow(
+            id=new_attempt_id(callback_id, seq), callback_id=callback_id, seq=seq, phone=phone,
+            state=AttemptState.PLACING, operator=operator, placed_at=now,
+        )
+        session.add(attempt)
+        await session.flush()  # the unique index speaks here, inside the try of `plan`
+        return PlannedAttempt(attempt.id, callback_id, seq, number, phone, operator, now)
+
+    async def advance(self, attempt_id: str, *, state: AttemptState | str | None = None,
+                      outcome: Outcome | None = None, cause: str | None = None,
+                      operator: str | None = None, channel: str | None = None,
+                      at: float) -> str | None:
+        """Record what AMI said about an attempt (ringing → answered → queued → connected);
+        idempotent, never moving it back. Pass state=connected when an operator takes the
+        call: an answered call that ends without one is abandoned. state=ended or an outcome
+        ends it as `end` does. Returns the ticket's number when this call moved the attempt
+        on (so "connected" is acted on once); None for a repeat, an ended or a foreign id."""
+        step = None if state is None else AttemptState(state)
+        if step is AttemptState.ENDED or outcome is not None:
+            ended = await self.end(attempt_id, outcome=outcome, cause=cause, operator=operator,
+                                   channel=channel, at=at)
+            return None if ended is None else ended.ticket_number
+        if step is None or not is_attempt_id(attempt_id):
+            return None
+        async with self._sessions.begin() as session:
+            row = await locked_attempt(session, attempt_id)
+            if row is None:
+                return None
+            noted(row, operator, channel)
+            if not moved_on(row, step, at):
+                return None
+            callback = await locked_callback(session, row.callback_id, at)
+            if step is AttemptState.CONNECTED:
+                connected(callback)
+            return await _number(session, callback.ticket_id)
+
+    async def end(self, attempt_id: str, *, outcome: Outcome | None = None,
+                  cause: str | None = None, operator: str | None = None,
+                  channel: str | None = None, at: float) -> AttemptEnd | None:
+        """End an attempt, once: its outcome (None: from how far it got), its callback settled
+        (connected for the verdict, waiting for the next try after the spacing moved into
+        calling hours, or done as unreachable after the last), and a "callback_attempt" entry
+        in the ticket's trail. None if it ended already or is not ours."""
+        if not is_attempt_id(attempt_id):
+            return None
+        async with self._sessions.begin() as session:
+            row = await locked_attempt(session, attempt_id)
+            if row is None:
+                return None
+            noted(row, operator, channel)
+            return await self._end(session, row, outcome, cause, at)
+
+    async def _end(self, session: AsyncSession, row: CallbackAttemptRow,
+                   outcome: Outcome | None, cause: str | None, at: float) -> AttemptEnd:
+        final = final_outcome(AttemptState(row.state), outcome)
+        row.state, row.ended_at, row.outcome = AttemptState.ENDED, at, final
+        row.cause = cause[:MAX_TEXT] if cause else None
+        callback = await locked_callback(session, row.callback_id, at)
+        settlement = settle(self._config, status=CallbackStatus(callback.status),
+                            attempts=callback.attempts, outcome=final, at=at)
+        callback.last_outcome = final
+        if settlement is not None:
+            settled(callback, settlement, at)
+        again = settlement.next_attempt_at if settlement else None
+        session.add(event_row(callback.ticket_id, at, ACTOR, "callback_attempt",
+                              trail(row, again)))
+        return AttemptEnd(
+            row.id, callback.id, await _number(session, callback.ticket_id), row.seq, final,
+            row.cause, CallbackStatus(callback.status), again,
+            settlement is not None and settlement.verdict is Verdict.UNREACHABLE,
+        )
+
+    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> bool:
+        """Done with the operator's verdict (a `Verdict`; "cancelled" cancels it); False if it
+        was finished already. ValueError for any other outcome."""
+        verdict = Verdict(outcome)
+        closing = (
+            update(CallbackRow)
+            .where(CallbackRow.id == callback_id, CallbackRow.status.in_(UNFINISHED))
+            .values(status=CallbackStatus.CANCELLED if verdict is Verdict.CANCELLED
+                    else CallbackStatus.DONE, outcome=verdict, done_at=now, updated_at=now)
+            .returning(CallbackRow.id)
+        )
+        async with self._sessions.begin() as session:
+            closed = (await session.execute(closing)).scalar_one_or_none() is not None
+        if closed:
+            log.info("callback %d closed as %s by %s", callback_id, verdict, actor)
+        return closed
+
+    async def cancel_for_ticket(self, session: AsyncSession, *, ticket_id: int,
+                                now: float) -> int:
+        """Cancel a ticket's waiting callback inside the caller's transaction (the ticket was
+        reopened or closed before the citizen was reached); calls in flight are left to end.
+        Returns how many were cancelled."""
+        cancelling = (
+            update(CallbackRow)
+            .where(CallbackRow.ticket_id == ticket_id,
+                   CallbackRow.status == CallbackStatus.WAITING)
+            .values(status=CallbackStatus.CANCELLED, outcome=Verdict.CANCELLED, done_at=now,
+                    updated_at=now)
+            .returning(CallbackRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return len((await session.execute(cancelling)).all())
+
+def _wants_call(ticket: TicketRow) -> bool:
+    phone = ticket.citizen_phone or ""
+    return (ticket.channel == Channel.PHONE and not ticket.no_callback
+            and DIALABLE.fullmatch(phone) is not None)
+
+
+def _claimable(operator: str | None, now: float) -> tuple[Any, ...]:
+    if operator is None:  # progressive: due, and not held by anyone for preview
+        return CallbackRow.assigned_to.is_(None), CallbackRow.next_attempt_at <= now
+    return (or_(CallbackRow.assigned_to.is_(None), CallbackRow.assigned_to == operator),)
+
+
+async def _number(session: AsyncSession, ticket_id: int) -> str:
+    return str(await session.scalar(select(TicketRow.number).where(TicketRow.id == ticket_id)))
