@@ -16,7 +16,7 @@ def _json(description: str, schema: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
 
 
-_NOT_FOUND = {"404": _json("No such callback, or its ticket is gone", "Error")}
+_NOT_FOUND = {"404": _json("No such callback", "Error")}
 _ID: Schema = {
     "name": "callback_id", "in": "path", "required": True, "description": "the callback's id",
     "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,17}$"},
@@ -82,7 +82,7 @@ PATHS: dict[str, Schema] = {
         "recordCallbackOutcome", "The citizen's verdict: confirmed (closed), not_solved "
         "(reopened at the same unit, one priority step higher, the words in the trail) or "
         "wrong_number (closed); the callback is done",
-        {"200": _json("The callback and the ticket as they are now", "CallbackClosed")},
+        {"200": _json("The callback, done, and the ticket as it is now", "CallbackClosed")},
         "No call waiting for a verdict, or the ticket cannot move so", "CallbackOutcome")},
     "/api/callbacks/attempts/{attempt_id}": {"get": _ATTEMPT},
 }
@@ -98,9 +98,10 @@ _CALLBACK = closed({
     "resolution": nullable({"type": "string", "description": "the unit's resolution"}),
     "priority": {"type": "integer", "description": "higher is called first"},
     "attempts": _COUNT,
+    "max_attempts": _COUNT,
     "last_outcome": nullable({"type": "string", "description": "busy, no_answer…"}),
     "assigned_to": nullable({"type": "string", "description": "preview: who took it"}),
-    **moment("next_attempt_at", "when it may be called next"),
+    **moment("due_at", "when it is called next (calling hours and spacing applied)"),
     **moment("resolved_at", "when the unit resolved the ticket"),
 }, "A resolved ticket whose citizen is to be called back.")
 _LIST: Schema = {"type": "array", "items": ref("Callback")}
@@ -115,7 +116,7 @@ SCHEMAS: dict[str, Schema] = {
     "CallbackTicket": closed({"callback": ref("Callback"), "ticket": ref("TicketDetail")},
                              "A callback with its ticket, trail included."),
     "CallbackClosed": closed({"callback": ref("Callback"), "ticket": ref("Ticket")},
-                             "A callback after its outcome, and its ticket."),
+                             "A callback done with the citizen's verdict, and its ticket."),
     "CallbackCall": closed({"callback_id": {"type": "integer"}, "attempt_id": STRING},
                            "A preview call placed."),
     "CallbackOutcome": {

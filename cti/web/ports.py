@@ -155,6 +155,8 @@ class CallbackEntry(Protocol):
     @property
     def status(self) -> str: ...  # waiting, calling, connected, done, cancelled
     @property
+    def stage(self) -> str: ...  # a waiting one: due (called now) or scheduled (at due_at)
+    @property
     def category(self) -> str: ...
     @property
     def unit(self) -> str | None: ...
@@ -165,9 +167,11 @@ class CallbackEntry(Protocol):
     @property
     def attempts(self) -> int: ...
     @property
+    def max_attempts(self) -> int: ...
+    @property
     def last_outcome(self) -> str | None: ...  # the last attempt's: busy, no_answer…
     @property
-    def next_attempt_at(self) -> float: ...
+    def due_at(self) -> float: ...  # the next attempt's moment, moved into calling hours
     @property
     def resolved_at(self) -> float: ...
     @property
@@ -179,7 +183,9 @@ class Callbacks(Protocol):
 
     async def queue_view(self, limit: int) -> Sequence[CallbackEntry]: ...
 
-    async def get(self, callback_id: int) -> CallbackEntry | None: ...
+    async def get(self, callback_id: int) -> CallbackEntry | None:
+        """One callback, finished ones too."""
+        ...
 
     async def of_attempt(self, attempt_id: str) -> CallbackEntry | None:
         """The callback an attempt (the id on the channel, ALO153_ATTEMPT) belongs to."""
@@ -190,7 +196,9 @@ class Callbacks(Protocol):
         waiting or another operator has it."""
         ...
 
-    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> None: ...
+    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> bool:
+        """Done with the operator's verdict; False if it was finished already."""
+        ...
 
 
 class Dialer(Protocol):

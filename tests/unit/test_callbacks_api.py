@@ -67,13 +67,20 @@ class Entry:
     unit: str | None
     resolution: str | None
     resolved_at: float
-    next_attempt_at: float
+    due_at: float
     status: str = "waiting"
     priority: int = 1
     attempts: int = 0
+    max_attempts: int = 3
     last_outcome: str | None = None
     assigned_to: str | None = None
     outcome: str | None = None
+
+    @property
+    def stage(self) -> str:
+        if self.status != "waiting":
+            return self.status
+        return "due" if self.due_at <= time.time() else "scheduled"
 
 
 class MemoryCallbacks:
@@ -105,10 +112,12 @@ class MemoryCallbacks:
         entry.assigned_to = operator
         return entry
 
-    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> None:
+    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> bool:
         entry = self.entries[callback_id]
-        assert entry.status != "done", "closed twice"
+        if entry.status == "done":
+            return False
         entry.status, entry.outcome = "done", outcome
+        return True
 
     def connect(self, callback_id: int, attempt_id: str) -> None:
         """What the dialer does when the citizen answers and an operator takes the call."""
@@ -153,7 +162,7 @@ class Setup:
         now = time.time()
         return self.callbacks.add(Entry(
             len(self.callbacks.entries) + 1, ticket.number, ticket.category, UNIT,
-            RESOLUTION, resolved_at=now - 600, next_attempt_at=now + due_in))
+            RESOLUTION, resolved_at=now - 600, due_at=now + due_in))
 
 
 @pytest.fixture
@@ -206,7 +215,7 @@ async def test_the_queue_shows_due_scheduled_and_calling_callbacks_with_the_reso
     first = shown["waiting"][0]
     assert (first["unit"], first["resolution"], first["category"]) == (
         UNIT, RESOLUTION, "sokak-lambasi")
-    assert shown["scheduled"][0]["next_attempt_at"] == pytest.approx(later.next_attempt_at)
+    assert shown["scheduled"][0]["due_at"] == pytest.approx(later.due_at)
     entries = await setup.audit.entries(actor="fb2001")
     assert [(e.action, e.subject) for e in entries] == [("list_callbacks", "count=3")]
 
@@ -267,7 +276,8 @@ async def test_the_pop_finds_the_ticket_of_the_attempt_on_the_line(setup: Setup)
     setup.callbacks.connect(entry.callback_id, "cb1-1-x9")
     popped = await answer(setup.client, "/api/callbacks/attempts/cb1-1-x9", 200,
                           headers=FEEDBACK)
-    assert popped["callback"]["section"] == "calling"
+    assert (popped["callback"]["callback_id"], popped["callback"]["section"]) == (
+        entry.callback_id, "calling")
     assert (popped["ticket"]["number"], popped["ticket"]["resolution"]) == (
         entry.ticket_number, RESOLUTION)
     entries = await setup.audit.entries(actor="fb2001")
@@ -285,7 +295,7 @@ async def test_not_solved_reopens_at_the_same_unit_higher_with_the_citizens_word
     ticket = done["ticket"]
     assert (ticket["status"], ticket["unit"], ticket["priority"], ticket["satisfaction"]) == (
         "reopened", UNIT, "high", 2)
-    assert done["callback"]["status"] == "done"
+    assert (done["callback"]["status"], done["callback"]["section"]) == ("done", "done")
     assert setup.callbacks.entries[entry.callback_id].outcome == "not_solved"
     detail = await setup.tickets.detail(entry.ticket_number)
     assert detail is not None

@@ -55,6 +55,8 @@ NOT_TAKEN = ApiError(409, "callback_not_taken",
                      "Önce geri aramayı alın / take the callback first")
 NO_EXTENSION = ApiError(409, "no_extension",
                         "Hesabınıza bağlı dahili yok / no softphone is tied to your account")
+ATTEMPT_NOT_FOUND = ApiError(404, "attempt_not_found",
+                             "Arama bulunamadı / no such call attempt")
 NO_VERDICT = ApiError(409, "no_call", "Bu geri aramada süren bir görüşme yok / this callback "
                       "has no call waiting for an outcome")
 
@@ -125,9 +127,10 @@ async def outcome(request: web.Request) -> web.Response:
         ticket = await tickets.feedback_wrong_number(number, actor)
     if score is not None:
         ticket = await tickets.set_satisfaction(number, score, actor)
-    await request.app[CALLBACKS].close(callback_id, verdict, actor, time.time())
+    if not await request.app[CALLBACKS].close(callback_id, verdict, actor, time.time()):
+        raise NO_VERDICT  # another hand closed it meanwhile
     closed = await _callback(request, callback_id)
-    return json_ok({"callback": callback_json(closed, time.time()), "ticket": ticket_json(ticket)})
+    return json_ok({"callback": callback_json(closed), "ticket": ticket_json(ticket)})
 
 
 @routes.get("/api/callbacks/attempts/{attempt_id}")
@@ -139,7 +142,7 @@ async def attempt(request: web.Request) -> web.Response:
         raise invalid_parameter("attempt_id")
     entry = await request.app[CALLBACKS].of_attempt(attempt_id)
     if entry is None:
-        raise CALLBACK_NOT_FOUND
+        raise ATTEMPT_NOT_FOUND
     return await _with_ticket(request, entry)
 
 
@@ -165,10 +168,11 @@ def _verdict(body: dict[str, object]) -> tuple[str, str | None, int | None]:
 
 
 async def _with_ticket(request: web.Request, entry: CallbackEntry) -> web.Response:
+    """The callback and its ticket with the trail, the read written to the read audit first."""
     number = entry.ticket_number
     detail = await detail_of(request, number)
     await request.app[ACCESS_AUDIT].record(actor_of(request), "read_ticket", number)
-    body: Json = {"callback": callback_json(entry, time.time()), "ticket": detail_json(detail)}
+    body: Json = {"callback": callback_json(entry), "ticket": detail_json(detail)}
     return json_ok(body)
 
 

@@ -4,7 +4,8 @@ const $ = (id) => document.getElementById(id);
 const S = { me: null, csrf: "", ref: null, codes: { dispositions: [], pauses: [] },
   ws: null, retry: 0, pops: new Map(), call: null, wrapup: [], agent: null, ticket: null,
   skew: 0, chosen: null, pinger: null, signedIn: false,
-  units: null, suggested: null, kind: "", picked: false, asked: { form: 0, ticket: 0 } };
+  units: null, suggested: null, kind: "", picked: false, asked: { form: 0, ticket: 0 },
+  fb: { on: false, timer: null, queue: null, current: null, attempt: null } };
 
 const STATUS = {
   offline: ["Kuyrukta değil", "Not in queue"], available: ["Hazır", "Available"],
@@ -49,6 +50,7 @@ async function api(method, path, body) {
 function showLogin() {
   S.signedIn = false;
   if (S.ws) { S.ws.onclose = null; S.ws.close(); S.ws = null; }
+  stopFeedback();
   $("console").hidden = true; $("login").hidden = false; $("login-username").focus();
 }
 // Whoever signs in here without a console role has a page of their own.
@@ -67,6 +69,7 @@ async function enter(session) {
   $("me").textContent = `${S.me.full_name || S.me.username}` + (S.me.extension ? ` · dahili ${S.me.extension}` : "");
   try { S.ref = await api("GET", "/api/reference"); fillReference(); } catch (e) { notice(e.message); }
   try { S.units = await api("GET", "/api/units"); fillUnits(); } catch (e) { notice(e.message); }
+  if ((S.me.roles || []).includes("feedback_operator")) startFeedback();
   const phone = !!S.me.extension;
   for (const id of ["btn-join", "btn-leave", "pause-reason", "btn-pause", "btn-resume"]) $(id).hidden = !phone;
   if (phone) connect();
@@ -113,16 +116,16 @@ function handle(msg) {
       S.call = msg.call; S.wrapup = msg.wrapup; fillCodes();
       // A reload during a call: the working screen comes back, the typed draft with it.
       if (S.call && !S.ticket && !$("t-description").value) startWork(S.call, false);
-      renderAll(); break;
+      renderAll(); feedbackPop(S.call || msg.pops[0]); break;
     case "agent": S.agent = msg.agent; renderAgent(); break;
-    case "pop": S.pops.set(msg.call_id, msg); renderPops(); renderAgent(); break;
+    case "pop": S.pops.set(msg.call_id, msg); renderPops(); renderAgent(); feedbackPop(msg); break;
     case "history": {
       const pop = S.pops.get(msg.call_id); if (pop) pop.history = msg.history;
       if (S.call && S.call.call_id === msg.call_id) S.call.history = msg.history;
       renderPops(); renderCall(); break;
     }
     case "pop_closed": S.pops.delete(msg.call_id); renderPops(); renderAgent(); break;
-    case "call": S.pops.delete(msg.call_id); S.call = msg; startWork(msg); renderAll(); break;
+    case "call": S.pops.delete(msg.call_id); S.call = msg; startWork(msg); renderAll(); feedbackPop(msg); break;
     case "call_ended": if (S.call && S.call.call_id === msg.call_id) S.call.ended = true; renderCall(); break;
     case "wrapup": S.wrapup = msg.pending; renderWrapup(); break;
     default: break;
@@ -458,18 +461,147 @@ async function saveWrapup() {
 }
 $("wrapup-save").addEventListener("click", saveWrapup);
 
+// --- the feedback console: calling citizens back about resolved tickets -------------------
+// The queue is polled (and reloaded after each step); a callback's pop carries the dialer's
+// attempt id (ALO153_ATTEMPT), which names the callback and its ticket.
+const FB_POLL_MS = 10000;
+const MODE = { progressive: ["Otomatik arama", "Progressive"], preview: ["Önizlemeli arama", "Preview"],
+  off: ["Arama kapalı", "Dialer off"] };
+const LAST = { answered: "Cevaplandı / answered", no_answer: "Cevap yok / no answer",
+  busy: "Meşgul / busy", congestion: "Hat yoğun / congestion", invalid_number: "Geçersiz numara / invalid number",
+  failed: "Başarısız / failed", abandoned: "Bağlanmadan kapattı / hung up before an operator",
+  unknown: "Bilinmiyor / unknown" };
+function startFeedback() {
+  S.fb.on = true; $("feedback-panel").hidden = false;
+  loadCallbacks(); clearInterval(S.fb.timer); S.fb.timer = setInterval(loadCallbacks, FB_POLL_MS);
+}
+function stopFeedback() {
+  clearInterval(S.fb.timer); S.fb = { on: false, timer: null, queue: null, current: null, attempt: null };
+  $("feedback-panel").hidden = true;
+}
+async function loadCallbacks() {
+  if (!S.fb.on) return;
+  try { S.fb.queue = await api("GET", "/api/callbacks"); renderCallbacks(); }
+  catch (e) { notice(e.message); }
+}
+function unitName(code) {
+  const found = S.units && (S.units.units || []).find((u) => u.code === code);
+  return found ? found.name_tr : (code || "");
+}
+function excerpt(text, n = 90) { return !text ? "" : text.length > n ? text.slice(0, n - 1) + "…" : text; }
+function callbackRows(table, list, scheduled) {
+  const body = table.tBodies[0]; body.replaceChildren();
+  for (const c of list) {
+    const mine = c.assigned_to && S.me && c.assigned_to === S.me.username;
+    body.append(el("tr", { cls: mine ? "mine" : "", attrs: { "data-number": c.ticket_number, "data-callback": c.callback_id } },
+      el("td", { text: c.ticket_number }), el("td", { text: categoryLabel(c.category) }),
+      el("td", { text: unitName(c.unit) }), el("td", { text: excerpt(c.resolution) }),
+      el("td", { text: `${c.attempts}/${c.max_attempts} deneme / attempts` + (c.last_outcome ? ` · ${LAST[c.last_outcome] || c.last_outcome}` : "") }),
+      el("td", { text: scheduled ? when(c.due_at) : (mine ? "Sizde / yours" : "") })));
+  }
+  if (!list.length) body.append(el("tr", {}, el("td", { text: "Yok / none" })));
+}
+function renderCallbacks() {
+  const q = S.fb.queue; if (!q) return;
+  const [tr, en] = MODE[q.mode] || [q.mode, q.mode];
+  $("cb-mode").textContent = `${tr} / ${en}`; $("cb-mode").dataset.mode = q.mode;
+  for (const name of ["waiting", "calling", "scheduled"]) {
+    callbackRows($(`cb-${name}`), q[name], name === "scheduled");
+    $(`cb-${name}-count`).textContent = String(q[name].length);
+  }
+  $("cb-take").hidden = q.mode !== "preview";
+  $("cb-take").disabled = !q.waiting.length || !!S.fb.current;
+  $("cb-updated").textContent = `${new Date(q.at * 1000).toLocaleTimeString("tr-TR")}`;
+}
+// `found`: a callback and its ticket, taken for preview or on the line (`calling`).
+function showCallback(found, heading, calling) {
+  const t = found.ticket; const c = found.callback;
+  S.fb.current = { id: c.callback_id, ticket: t };
+  $("cb-current").hidden = false; $("cb-heading").textContent = heading;
+  $("cb-number").textContent = t.number;
+  $("cb-resolution").textContent = t.resolution || "—";
+  $("cb-unit").textContent = unitName(t.unit);
+  $("cb-citizen").textContent = t.citizen_name || "Ad yok / no name";
+  $("cb-request").textContent = [categoryLabel(t.category), t.district, t.address, t.description].filter(Boolean).join(" · ");
+  $("cb-attempts").textContent = `${c.attempts}/${c.max_attempts}` + (c.last_outcome ? ` · ${LAST[c.last_outcome] || c.last_outcome}` : "");
+  $("cb-call").hidden = calling; $("cb-verdict").hidden = !calling; $("cb-dismiss").hidden = calling;
+  if (calling) { $("cb-verdict").reset(); wordsNeeded(); $("cb-verdict").querySelector("input").focus(); }
+  else $("cb-call").focus();
+  renderCallbacks();
+}
+function closeCallback() { S.fb.current = null; S.fb.attempt = null; $("cb-current").hidden = true; renderCallbacks(); }
+async function takeNext() {
+  const q = S.fb.queue; if (!q || q.mode !== "preview" || S.fb.current) return;
+  // One already taken (a reload after taking it) comes first, then the queue's order.
+  const next = q.waiting.find((c) => c.assigned_to === S.me.username) || q.waiting.find((c) => !c.assigned_to);
+  if (!next) { notice("Bekleyen geri arama yok / no callback waiting"); return; }
+  try { showCallback(await api("POST", `/api/callbacks/${next.callback_id}/take`), "Önizleme / Preview:", false); }
+  catch (e) { notice(e.message); loadCallbacks(); }
+}
+async function callNow() {
+  const found = S.fb.current; if (!found || !$("cb-verdict").hidden) return;
+  try {
+    const placed = await api("POST", `/api/callbacks/${found.id}/call`);
+    S.fb.attempt = placed.attempt_id;
+    notice("Vatandaş aranıyor; cevap verince bağlanacaksınız / calling the citizen; you are connected when they answer");
+    $("cb-call").hidden = true; loadCallbacks();
+  } catch (e) { notice(e.message); loadCallbacks(); }
+}
+async function feedbackPop(msg) {
+  const attempt = msg && msg.hints && msg.hints.attempt;
+  if (!S.fb.on || !attempt) return;
+  const shown = S.fb.current && !$("cb-verdict").hidden;
+  if (shown && S.fb.attempt === attempt) return;
+  try {
+    const found = await api("GET", `/api/callbacks/attempts/${encodeURIComponent(attempt)}`);
+    S.fb.attempt = attempt; showCallback(found, "Geri arama / Callback:", true); loadCallbacks();
+  } catch (e) { notice(e.message); }
+}
+function chosenOutcome() { const r = $("cb-verdict").querySelector("input[name=cb-outcome]:checked"); return r ? r.value : ""; }
+function wordsNeeded() {
+  const outcome = chosenOutcome(); const need = outcome === "not_solved";
+  $("cb-words").required = need; $("cb-words").disabled = outcome === "wrong_number";
+  $("cb-satisfaction").disabled = outcome === "wrong_number";
+  $("cb-words-need").textContent = need ? "(gerekli, birime gider / required, goes to the unit)" : "(isteğe bağlı / optional)";
+}
+async function saveVerdict(ev) {
+  if (ev) ev.preventDefault();
+  const found = S.fb.current; const outcome = chosenOutcome(); if (!found) return;
+  if (!outcome) { notice("Bir sonuç seçin / choose an outcome"); return; }
+  const words = $("cb-words").value.trim(); const score = $("cb-satisfaction").value;
+  if (outcome === "not_solved" && !words) { notice("Vatandaşın sözleri gerekli / the citizen's words are required"); $("cb-words").focus(); return; }
+  const body = { outcome };
+  if (outcome !== "wrong_number" && words) body.words = words;
+  if (outcome !== "wrong_number" && score) body.satisfaction = Number(score);
+  try {
+    const done = await api("POST", `/api/callbacks/${found.id}/outcome`, body);
+    notice(`${done.ticket.number}: ${statusLabel(done.ticket.status)}`);
+    closeCallback(); loadCallbacks();
+  } catch (e) { notice(e.message); }
+}
+$("cb-verdict").addEventListener("change", wordsNeeded);
+$("cb-verdict").addEventListener("submit", saveVerdict);
+$("cb-verdict").addEventListener("keydown", (ev) => { if (ev.key === "Enter" && ev.ctrlKey) saveVerdict(ev); });
+$("cb-take").addEventListener("click", takeNext);
+$("cb-call").addEventListener("click", callNow);
+$("cb-refresh").addEventListener("click", loadCallbacks);
+$("cb-dismiss").addEventListener("click", closeCallback);
+
 // --- keyboard -------------------------------------------------------------------------------
 document.addEventListener("keydown", (ev) => {
   if (!S.signedIn) return;
   if (ev.altKey) {
     const action = { "1": () => $("btn-join").click(), "2": () => $("btn-leave").click(),
       "3": () => $("btn-pause").click(), "4": () => $("btn-resume").click(),
-      n: () => $("t-description").focus(), s: solve, y: forward, f: () => $("search-q").focus() }[ev.key.toLowerCase()];
+      n: () => $("t-description").focus(), s: solve, y: forward, f: () => $("search-q").focus(),
+      t: () => S.fb.on && takeNext(), c: () => S.fb.on && callNow() }[ev.key.toLowerCase()];
     if (action) { ev.preventDefault(); action(); }
     return;
   }
   if ($("wrapup").hidden) return;
-  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+  // The callback's outcome form keeps its own keys (Enter on its button saves the outcome).
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)
+    || !!document.activeElement.closest("#cb-verdict");
   if (!typing && /^[0-9]$/.test(ev.key)) {
     const index = ev.key === "0" ? 9 : Number(ev.key) - 1;
     const code = S.codes.dispositions[index]; if (code) { ev.preventDefault(); choose(code.code); }
