@@ -1,0 +1,143 @@
+"""A feedback operator's console, end to end in a browser, without a PBX.
+
+The CTI runs without Asterisk (its AMI link keeps retrying). A resolved ticket is queued for a
+callback in the real callback store, which plans its attempt and marks it connected as the
+dialer does from AMI; the pop comes in as the AgentCalled frame Asterisk sends for the dialer's
+call, carrying the attempt id (ALO153_ATTEMPT), handed to the console service.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+from sqlalchemy import select
+
+from cti.bootstrap import LiveQueues, Services
+from cti.domain.roles import Role
+from cti.domain.tickets.fields import Priority
+from cti.domain.tickets.ticket import TicketDraft
+from cti.storage.db import create_engine, session_factory
+from cti.storage.models import Ticket as TicketRow
+from cti.telephony.ami.frames import Frame
+from cti.web.app import create_app
+from cti.web.server import serving
+from dialer.callbacks import CallbackStore
+from dialer.config import DialerConfig, DialerMode
+from dialer.hours import CallingHours
+from dialer.states import AttemptState
+from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors, sign_in
+from tests.unit.auth_support import FakeHealth
+
+PASSWORD = "geri-arama-153"
+UNIT = "abb-aydinlatma"
+RESOLUTION = "Direk 14'teki ampul ve sigorta değiştirildi"
+WORDS = "Lamba iki gün yandı, yine sönük; sokak karanlık"
+# Open every hour of every day, no holidays: the test runs whenever it is run.
+ALWAYS = CallingHours.parse("mon-sun=00:00-24:00", is_holiday=lambda day: False)
+
+
+class Feedback:
+    def __init__(self, services: Services, callbacks: CallbackStore, url: str) -> None:
+        self.services, self.callbacks, self.url = services, callbacks, url
+
+    async def resolved_ticket(self, description: str, name: str) -> tuple[str, int]:
+        """A phoned-in request forwarded, resolved by its unit and queued for a callback."""
+        tickets = self.services.stores.tickets
+        draft = TicketDraft(description=description, category="sokak-lambasi",
+                            citizen_phone="05321234567", citizen_name=name,
+                            priority=Priority.NORMAL)
+        ticket = await tickets.create(draft, "op1001")
+        await tickets.forward(ticket.number, UNIT, None, "op1001")
+        await tickets.resolve(ticket.number, RESOLUTION, "birim1")
+        sessions = self.callbacks._sessions  # the store's own database
+        async with sessions.begin() as session:
+            ticket_id = await session.scalar(
+                select(TicketRow.id).where(TicketRow.number == ticket.number))
+            assert ticket_id is not None
+            row = await self.callbacks.enqueue_resolved(session, ticket_id=ticket_id,
+                                                        now=time.time())
+            assert row is not None
+        return ticket.number, row.id
+
+
+@pytest.fixture
+async def feedback(tmp_path: Path) -> AsyncIterator[Feedback]:
+    async with cti_without_pbx(tmp_path, [], PASSWORD) as services:
+        await services.stores.people.users.add(
+            "fb2001", "Fatma Bulut", PASSWORD, frozenset({Role.FEEDBACK_OPERATOR}),
+            extension="2001")
+        engine = create_engine(services.settings.database)
+        callbacks = CallbackStore(session_factory(engine),
+                                  DialerConfig(mode=DialerMode.PROGRESSIVE, hours=ALWAYS))
+        stores = services.stores
+        # The console's API with the callback queue beside it, on the same stores and desk.
+        app = create_app(calls=stores.call_log, queues=LiveQueues(services.live),
+                         health=FakeHealth(), console=services.desk, people=stores.people,
+                         tickets=stores.tickets, access_audit=stores.audit, units=stores.units,
+                         callbacks=callbacks)
+        async with serving(app, host="127.0.0.1", port=0) as runner:
+            host, port = runner.addresses[0][:2]
+            yield Feedback(services, callbacks, f"http://{host}:{port}")
+        await engine.dispose()
+
+
+async def api(page: Page, method: str, path: str) -> Any:
+    return await page.evaluate(
+        """async ([method, path]) => {
+             const r = await fetch(path, {method});
+             return await r.json(); }""", [method, path])
+
+
+async def test_a_feedback_operator_records_not_solved_with_the_citizens_words(
+    feedback: Feedback, new_page: NewPage, console_errors: list[str],
+) -> None:
+    waiting, callback_id = await feedback.resolved_ticket("Sokak lambası yanmıyor",
+                                                          "Zeynep <b>Kaya</b>")
+    page = await new_page()
+    await sign_in(page, feedback.url, "fb2001", PASSWORD, "#feedback-panel")
+    queue = page.get_by_test_id("cb-waiting")
+    await expect(queue).to_contain_text(waiting)
+    await expect(queue).to_contain_text(RESOLUTION)
+
+    # The dialer calls the citizen, who answers; the queue puts the call through to Fatma.
+    now = time.time()
+    planned = await feedback.callbacks.plan(callback_id, now)
+    assert planned is not None
+    await feedback.callbacks.advance(planned.attempt_id, state=AttemptState.CONNECTED,
+                                     operator="fb2001", at=now)
+    feedback.services.console.on_frame(Frame((
+        ("Event", "AgentCalled"), ("Interface", "PJSIP/2001"), ("Queue", "alo153-feedback"),
+        ("Linkedid", planned.attempt_id), ("Uniqueid", planned.attempt_id),
+        ("DestUniqueid", "fb-2"), ("CallerIDNum", "05321234567"), ("CallerIDName", ""),
+        ("ChanVariable", f"ALO153_ATTEMPT={planned.attempt_id}"))))
+
+    current = page.get_by_test_id("cb-current")
+    await expect(page.get_by_test_id("cb-number")).to_have_text(waiting)
+    await expect(page.get_by_test_id("cb-resolution")).to_have_text(RESOLUTION)
+    await expect(page.get_by_test_id("cb-citizen")).to_have_text("Zeynep <b>Kaya</b>")
+    await expect(page.get_by_test_id("cb-calling")).to_contain_text(waiting)
+
+    # Keyboard only: the first outcome has the focus; the arrow moves to "not solved".
+    await expect(current.locator("input[value=confirmed]")).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await expect(current.locator("input[value=not_solved]")).to_be_checked()
+    await page.keyboard.press("Control+Enter")  # no words yet: refused on the page
+    await expect(page.locator("#notice")).to_contain_text("sözleri gerekli")
+    await page.fill("#cb-words", WORDS)
+    await page.select_option("#cb-satisfaction", "2")
+    await page.press("#cb-words", "Control+Enter")
+    await expect(current).to_be_hidden()
+    await expect(page.locator("#notice")).to_contain_text(waiting)
+    await expect(page.get_by_test_id("cb-calling")).not_to_contain_text(waiting)
+
+    ticket = await api(page, "GET", f"/api/tickets/{waiting}")
+    assert (ticket["status"], ticket["unit"], ticket["priority"], ticket["satisfaction"]) == (
+        "reopened", UNIT, "high", 2)
+    notes = [e["changes"].get("note") for e in ticket["events"] if e["actor"] == "fb2001"]
+    assert [None, WORDS] in notes
+    assert script_errors(console_errors) == []
