@@ -64,6 +64,9 @@ from cti.telephony.ami.session import AmiSession
 from cti.web.app import create_app
 from cti.web.auth import People
 from cti.web.server import serving
+from dialer.callbacks import CallbackStore
+from dialer.config import DialerConfig, DialerMode
+from dialer.engine import Dialer
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class Stores:
     leave_days: LeaveDays
     outbox: OutboxQueries
     field_tasks: FieldTaskStore
+    callbacks: CallbackStore
 
 
 @dataclass
@@ -104,6 +108,7 @@ class Services:
     stores: Stores
     escalation: EscalationSweep
     outbox: OutboxDispatcher | None = None  # sends what the outbox holds
+    dialer: Dialer | None = None  # the feedback dialer, unless it runs as `cti dialer`
     http_url: str = ""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -160,7 +165,8 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
                      console=services.desk, people=stores.people, call_notes=stores.notes,
                      tickets=stores.tickets, access_audit=stores.audit, units=stores.units,
                      leave_days=stores.leave_days, outbox=stores.outbox,
-                     field_tasks=stores.field_tasks)
+                     field_tasks=stores.field_tasks, callbacks=stores.callbacks,
+                     dialer=services.dialer)
     try:
         await services.agi.start()
         log.info("FastAGI listening on %s:%d", settings.agi_host, services.agi.port)
@@ -175,11 +181,12 @@ async def _serving(services: Services, engine: AsyncEngine) -> AsyncIterator[Non
 
 
 def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Stores:
+    callbacks = CallbackStore(sessions, DialerConfig.from_settings(settings))
     return Stores(
         call_log=CallLog(sessions),
         dispositions=DispositionLog(sessions),
         tickets=TicketStore(sessions, attachments_dir=settings.data_dir / "attachments",
-                            notices=settings.citizen_sms),
+                            notices=settings.citizen_sms, feedback=callbacks),
         audit=AccessAudit(sessions),
         people=People(users=UserStore(sessions), sessions=SessionStore(sessions),
                       secure_cookies=settings.secure_cookies),
@@ -189,6 +196,7 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
         outbox=OutboxQueries(sessions),
         field_tasks=FieldTaskStore(sessions,
                                    attachments_dir=settings.data_dir / "attachments"),
+        callbacks=callbacks,
     )
 
 
@@ -211,18 +219,26 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
         ingest.on_frame(frame)
         await keeper.on_event(frame)
         console.on_frame(frame)  # after the keeper: it reads the operator's new state
+        if dialer is not None:
+            dialer.on_frame(frame)  # after the keeper: free operators are counted there
 
     async def on_connected(session: AmiSession) -> None:
         await keeper.on_connected(session)
         console.on_resynced()
         await resync(session)
+        if dialer is not None:
+            await dialer.on_connected()
 
     target = AmiTarget(host=settings.ami_host, port=settings.ami_port,
                        username=settings.ami_user, secret=settings.ami_secret)
     ami = AmiClient(target, on_event, on_connected=on_connected)
     console, desk = _console(settings, keeper, ami, stores)
+    dialer = None
+    if settings.dialer_in_serve and settings.dialer_mode is not DialerMode.OFF:
+        dialer = Dialer(callbacks=stores.callbacks, tickets=stores.tickets, ami=ami,
+                        live=lambda: keeper.state, config=DialerConfig.from_settings(settings))
     return Services(settings, writer, ingest, reconciler, live, keeper, agi, ami, redis,
-                    console, desk, stores, escalation)
+                    console, desk, stores, escalation, dialer=dialer)
 
 
 def _console(settings: Settings, keeper: LiveStateKeeper, ami: AmiClient,
@@ -265,10 +281,14 @@ def _start_tasks(services: Services) -> None:
     ]
     if services.outbox is not None:
         services.outbox.start()
+    if services.dialer is not None:
+        services.dialer.start()
     services.ami.start()
 
 
 async def _stop(services: Services) -> None:
+    if services.dialer is not None:
+        await services.dialer.stop()
     await services.ami.close()
     await services.console.close()
     for task in services.tasks:

@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "CTI_* variables and the optional TOML file. Stops on SIGINT/SIGTERM.",
     )
     serve.add_argument("--config", type=Path, help="TOML settings file (CTI_CONFIG)")
+    dialer = commands.add_parser(
+        "dialer",
+        help="run the feedback dialer on its own (with CTI_DIALER_IN_SERVE=false for serve)",
+        description="Call citizens back about resolved requests and connect each answered one "
+        "to a free feedback operator (CTI_DIALER_MODE progressive or preview).",
+    )
+    dialer.add_argument("--config", type=Path, help="TOML settings file (CTI_CONFIG)")
     check = commands.add_parser(
         "check",
         help="log in to AMI once and say whether the CTI can work (exit code)",
@@ -100,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "check":
             return _check(settings)
+        if args.command == "dialer":
+            return _dialer(settings)
         if args.command == "user":
             return user_commands.run(settings, args)
         if args.command in ("org", "leave"):
@@ -147,6 +156,21 @@ def _serve(settings: Settings) -> int:
     except OSError as error:
         print(f"cti serve: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _dialer(settings: Settings) -> int:
+    import asyncio
+
+    from cti import log_setup
+    from dialer.service import run
+
+    if settings.dialer_in_serve:
+        print("cti dialer: set CTI_DIALER_IN_SERVE=false for `cti serve` first: two dialers "
+              "would count the same free operators", file=sys.stderr)
+        return 2
+    log_setup.configure()
+    asyncio.run(run(settings))
     return 0
 
 

@@ -88,6 +88,9 @@ class Settings:
     dialer_caller_id: str = dialer.DEFAULT_CALLER_ID
     dialer_ring_seconds: float = 30.0
     dialer_max_lines: int = 20
+    # `cti serve` runs the feedback dialer; false when `cti dialer` runs it as its own process
+    # (never both: each would count the same free operators).
+    dialer_in_serve: bool = True
 
     @property
     def database(self) -> str:

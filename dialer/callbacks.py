@@ -56,7 +56,7 @@ PRIORITY = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 DIALABLE = re.compile(r"0[2-5][0-9]{9}")
 
 
-class OutsideCallingHours(Exception):
+class OutsideCallingHours(LookupError):
     """No call may be placed now; `opens_at` is the next moment one may."""
 
     def __init__(self, opens_at: float) -> None:

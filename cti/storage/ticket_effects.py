@@ -7,6 +7,7 @@
 - The unit's e-mail when a request is forwarded to it (if the unit has an address): with a
   burst main's two-hour deadline, the first reminder must not be its first news.
 - The ladder's field revisit, called off when there is nothing left to chase.
+- The feedback call: queued when the unit resolves, dropped when the ticket moves on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,12 +38,29 @@ S = TicketStatus
 # Moves after which the ladder's field revisit has nothing left to chase (a re-route: the
 # new unit has only just received it).
 ENDS_REVISIT = frozenset({S.RESOLVED, S.RETURNED, S.CLOSED, S.FIRST_CONTACT_SOLVED, S.FORWARDED})
+# Moves after which a waiting feedback call has nothing to ask (calls in flight end by
+# themselves); a feedback operator's own verdict closes its callback itself.
+_DROPS_FEEDBACK = frozenset({S.REOPENED, S.CLOSED, S.FORWARDED, S.RETURNED})
+
+
+class FeedbackQueue(Protocol):
+    """The feedback dialer's queue (`dialer.callbacks.CallbackStore`), written to in the move's
+    own transaction: a resolved request queues its citizen's call, a reopened or closed one
+    drops it."""
+
+    async def enqueue_resolved(self, session: AsyncSession, *, ticket_id: int,
+                               now: float) -> object: ...
+
+    async def cancel_for_ticket(self, session: AsyncSession, *, ticket_id: int,
+                                now: float) -> int: ...
 
 
 class MoveEffects:
-    def __init__(self, rules: DeadlineRules, notices: CitizenNotices) -> None:
+    def __init__(self, rules: DeadlineRules, notices: CitizenNotices,
+                 feedback: FeedbackQueue | None = None) -> None:
         self.rules = rules
         self.notices = notices
+        self.feedback = feedback
 
     async def due(self, session: AsyncSession, ticket: Ticket, now: float) -> Due:
         calendar = await business_calendar(session)
@@ -61,11 +79,21 @@ class MoveEffects:
                        ticket: Ticket, actor: str, now: float) -> None:
         """Tell whom the move concerns, and call off what it made pointless."""
         self._tell_citizen(session, ticket_id, ticket, previous, now)
+        await self._queue_feedback(session, ticket_id, ticket, now)
         if ticket.status is S.FORWARDED:
             await _tell_unit(session, ticket_id, ticket, now)
         if ticket.status in ENDS_REVISIT:
             await cancel_escalation_tasks(session, ticket_id=ticket_id, actor=actor, now=now,
                                           why=ticket.status.value)
+
+    async def _queue_feedback(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
+                              now: float) -> None:
+        if self.feedback is None:
+            return
+        if ticket.status is S.RESOLVED:
+            await self.feedback.enqueue_resolved(session, ticket_id=ticket_id, now=now)
+        elif ticket.status in _DROPS_FEEDBACK:
+            await self.feedback.cancel_for_ticket(session, ticket_id=ticket_id, now=now)
 
     def _tell_citizen(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
                       previous: TicketStatus, now: float) -> None:

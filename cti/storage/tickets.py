@@ -36,7 +36,7 @@ from cti.storage.db import dialect_insert
 from cti.storage.keyset import encode_cursor
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.models import TicketAttachmentRow, TicketCallRow, TicketCounterRow, TicketEventRow
-from cti.storage.ticket_effects import MoveEffects
+from cti.storage.ticket_effects import FeedbackQueue, MoveEffects
 from cti.storage.ticket_rows import (
     event_row,
     new_row,
@@ -65,11 +65,12 @@ class TicketStore:
         clock: Callable[[], float] = time.time,
         rules: DeadlineRules | None = None,
         notices: CitizenNotices = DEFAULT_NOTICES,
+        feedback: FeedbackQueue | None = None,
     ) -> None:
         self._sessions = sessions
         self._files = AttachmentFiles(attachments_dir)
         self._clock = clock
-        self._effects = MoveEffects(rules or deadline_rules(), notices)
+        self._effects = MoveEffects(rules or deadline_rules(), notices, feedback)
 
     def with_clock(self, clock: Callable[[], float]) -> TicketStore:
         """The same store reading another clock: the demo dates its history in the past."""

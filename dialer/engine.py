@@ -1,0 +1,258 @@
+"""The feedback dialer: calls citizens back about resolved requests through Asterisk and hands
+each answered citizen to a free feedback operator.
+
+Progressive pacing: a call is placed only for a feedback operator who is free now and not
+already promised to a call in flight, so an answered citizen never waits for nobody. Preview:
+the operator takes a callback, reads the ticket, and starts the call to that citizen.
+
+Never twice. An attempt is written (`CallbackStore.plan`) before its Originate is sent, its id
+is the Originate's ChannelId (so every leg's Linkedid), and it is sent once: an Originate whose
+answer is lost with the AMI link is not sent again. After a restart or a reconnect the attempts
+still unfinished are looked for among Asterisk's channels: a live one is followed again, a gone
+one ends as `unknown` and its callback waits for the next attempt after the usual spacing. The
+database also refuses a second unfinished attempt to the same phone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from cti.domain.numbers import mask_number
+from cti.live.state import DisplayStatus, LiveState
+from cti.storage.tickets import TicketStore
+from cti.telephony.ami.frames import Frame
+from cti.telephony.ami.session import AmiError
+from dialer.callbacks import CallbackStore, PlannedAttempt
+from dialer.config import DialerConfig, DialerMode
+from dialer.outcomes import Outcome, classify
+from dialer.tracking import FEEDBACK_QUEUE, AttemptTracker, Fact, Facts, Step
+
+log = logging.getLogger(__name__)
+PACE_EVERY = 1.0  # seconds between looks at free operators when nothing else wakes us
+SETTLE = 3.0  # seconds an Originate's channel may take to appear after Asterisk accepted it
+DIALER = "dialer"
+
+
+class Ami(Protocol):
+    async def action(
+        self, name: str, headers: Mapping[str, str | int] | None = None,
+        variables: Mapping[str, str] | None = None, *, timeout: float = 5.0,
+    ) -> Frame: ...
+
+    async def action_list(
+        self, name: str, headers: Mapping[str, str | int] | None = None, *,
+        timeout: float = 10.0,
+    ) -> list[Frame]: ...
+
+
+class Dialer:
+    def __init__(
+        self,
+        *,
+        callbacks: CallbackStore,
+        tickets: TicketStore,
+        ami: Ami,
+        live: Callable[[], LiveState],
+        config: DialerConfig,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._callbacks = callbacks
+        self._tickets = tickets
+        self._ami = ami
+        self._live = live
+        self._config = config
+        self._clock = clock
+        self._tracker = AttemptTracker()
+        self._facts: asyncio.Queue[Fact] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._recovered = asyncio.Event()
+        self._placing = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def mode(self) -> str:
+        return self._config.mode.value
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._apply_facts(), name="dialer-facts"),
+                       asyncio.create_task(self._pace_loop(), name="dialer-pace")]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    def on_frame(self, frame: Frame) -> None:
+        """Every AMI event, in order; cheap, never blocks (the AMI reader calls it)."""
+        fact = self._tracker.feed(frame)
+        if fact is not None:
+            self._facts.put_nowait(fact)
+        if frame.event in _OPERATOR_EVENTS:
+            self._wake.set()
+
+    async def on_connected(self) -> None:
+        """The AMI link is (back) up: find out what became of the attempts in flight."""
+        await self.recover()
+        self._recovered.set()
+        self._wake.set()
+
+    # ---------------------------------------------------------------- placing calls
+    async def pace(self) -> int:
+        """Place as many calls as there are free feedback operators not yet promised one."""
+        now = self._clock()
+        if self._config.mode is not DialerMode.PROGRESSIVE or not self._config.hours.is_open(now):
+            return 0
+        async with self._placing:
+            room = min(self._free_operators() - self._in_flight(),
+                       self._config.max_lines - len(self._tracker.known))
+            placed = 0
+            for due in await self._callbacks.due(now, room) if room > 0 else []:
+                planned = await self._callbacks.plan(due.callback_id, now)
+                if planned is not None and await self._originate(planned, "feedback"):
+                    placed += 1
+        return placed
+
+    async def call_now(self, callback_id: int, operator: str, extension: str) -> str:
+        """Preview: the operator who took the callback has read it and starts the call."""
+        async with self._placing:
+            # OutsideCallingHours (a LookupError too) says when calls are allowed again.
+            planned = await self._callbacks.plan(callback_id, self._clock(), operator=operator)
+            if planned is None:
+                raise LookupError(f"callback {callback_id} is not waiting to be called")
+            await self._originate(planned, "preview", {"ALO153_PREVIEW_EXT": extension})
+        return planned.attempt_id
+
+    async def _originate(self, planned: PlannedAttempt, exten: str,
+                         extra: Mapping[str, str] | None = None) -> bool:
+        """Send the attempt's one Originate; False if Asterisk refused it outright."""
+        self._tracker.follow(planned.attempt_id)
+        headers: dict[str, str | int] = {
+            "Channel": f"Local/{planned.phone}@alo153-dialout",
+            "Context": "alo153-callback", "Exten": exten, "Priority": 1,
+            "Timeout": int(self._config.ring_seconds * 1000),
+            "CallerID": self._config.caller_id, "Async": "true",
+            "ChannelId": planned.attempt_id,
+        }
+        variables = {"__ALO153_ATTEMPT": planned.attempt_id, **(extra or {})}
+        try:
+            answer = await self._ami.action("Originate", headers, variables)
+        except (AmiError, TimeoutError) as error:
+            # Asterisk may have it: never send it again; recovery will look for its channel.
+            log.warning("dialer: attempt %s sent, answer lost (%s)", planned.attempt_id, error)
+            return True
+        if answer.get("Response") != "Success":
+            log.warning("dialer: Asterisk refused attempt %s: %s", planned.attempt_id,
+                        answer.get("Message"))
+            self._tracker.known.pop(planned.attempt_id, None)
+            await self._end(planned.attempt_id, Outcome.FAILED, "refused", Facts())
+            return False
+        log.info("dialer: calling %s (attempt %s)", mask_number(planned.phone),
+                 planned.attempt_id)
+        return True
+
+    def _free_operators(self) -> int:
+        return sum(1 for op in self._live().members_of(FEEDBACK_QUEUE)
+                   if op.status(FEEDBACK_QUEUE) is DisplayStatus.AVAILABLE)
+
+    def _in_flight(self) -> int:
+        """Attempts that may still need an operator: not yet connected to one."""
+        return sum(1 for facts in self._tracker.known.values() if not facts.connected)
+
+    async def _pace_loop(self) -> None:
+        await self._recovered.wait()  # nothing new is placed before the old is accounted for
+        while True:
+            self._wake.clear()
+            try:
+                await self.pace()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dialer: pacing failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), PACE_EVERY)
+
+    # ---------------------------------------------------------------- what happened
+    async def _apply_facts(self) -> None:
+        while True:
+            fact = await self._facts.get()
+            try:
+                await self._apply(fact)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dialer: could not record %s of attempt %s", fact.step,
+                              fact.attempt_id)
+
+    async def _apply(self, fact: Fact) -> None:
+        now = self._clock()
+        if fact.step is Step.ENDED:
+            await self._end(fact.attempt_id, _outcome(fact.facts), _cause(fact.facts),
+                            fact.facts)
+            self._wake.set()
+            return
+        number = await self._callbacks.advance(
+            fact.attempt_id, state=fact.step.value, operator=fact.facts.operator,
+            channel=fact.facts.channel, at=now)
+        if fact.step is Step.CONNECTED and number is not None:
+            await self._tickets.feedback_started(number, fact.facts.operator or DIALER)
+
+    async def _end(self, attempt_id: str, outcome: Outcome, cause: str | None,
+                   facts: Facts) -> None:
+        ended = await self._callbacks.end(attempt_id, outcome=outcome, cause=cause,
+                                          at=self._clock())
+        if ended is not None and ended.unreachable:
+            await self._tickets.feedback_unreachable(ended.ticket_number, DIALER,
+                                                     ended.attempts)
+        del facts  # judged; nothing more to learn from it
+
+    # ---------------------------------------------------------------- after a restart
+    async def recover(self) -> None:
+        """Follow again the unfinished attempts Asterisk still has a channel for; end the
+        others on what is known of them, `unknown` if nothing (an Originate whose answer was
+        lost may or may not have rung: it is never sent again)."""
+        async with self._placing:  # no new attempt while the old ones are judged
+            unfinished = await self._callbacks.unfinished()
+            if not unfinished:
+                return
+            # An Originate just answered may not have its channel yet: judge none younger.
+            youngest = max(attempt.placed_at for attempt in unfinished)
+            await asyncio.sleep(max(0.0, youngest + SETTLE - self._clock()))
+            try:
+                channels = await self._ami.action_list("CoreShowChannels")
+            except (AmiError, TimeoutError):
+                return  # the link is down again; the next connect tries once more
+            alive = {frame.get("Linkedid") for frame in channels}
+            for attempt in unfinished:
+                if attempt.attempt_id in alive:
+                    self._tracker.follow(attempt.attempt_id)
+                    continue
+                facts = self._tracker.known.pop(attempt.attempt_id, None)
+                outcome = Outcome.UNKNOWN if facts is None else _outcome(facts)
+                await self._end(attempt.attempt_id, outcome, "lost", facts or Facts())
+
+
+_OPERATOR_EVENTS = frozenset({
+    "QueueMemberStatus", "QueueMemberPause", "QueueMemberAdded", "QueueMemberRemoved",
+    "AgentComplete", "AgentConnect", "QueueCallerLeave", "Hangup",
+})
+
+
+def _outcome(facts: Facts) -> Outcome:
+    if facts.connected:
+        return Outcome.ANSWERED
+    if facts.answered:
+        return Outcome.ABANDONED  # picked up, gone before an operator took the call
+    return classify(facts.originate_reason, facts.dial_status, facts.hangup_cause)
+
+
+def _cause(facts: Facts) -> str | None:
+    parts = [p for p in (facts.dial_status, facts.hangup_cause and f"cause {facts.hangup_cause}",
+                         facts.originate_reason and f"reason {facts.originate_reason}") if p]
+    return ", ".join(parts) or None
