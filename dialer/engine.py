@@ -8,8 +8,9 @@ the operator takes a callback, reads the ticket, and starts the call to that cit
 Never twice. An attempt is written (`CallbackStore.plan`) before its Originate is sent, its id
 is the Originate's ChannelId (so every leg's Linkedid), and it is sent once: an Originate whose
 answer is lost with the AMI link is not sent again. After a restart or a reconnect the attempts
-still unfinished are looked for among Asterisk's channels: a live one is followed again, a gone
-one ends as `unknown` and its callback waits for the next attempt after the usual spacing. The
+still unfinished are looked for among Asterisk's channels (AMI Status): a live one is followed
+again, a gone one ends as `unknown` and its callback waits for the next attempt after the usual
+spacing. The
 database also refuses a second unfinished attempt to the same phone.
 """
 
@@ -219,20 +220,26 @@ class Dialer:
         lost may or may not have rung: it is never sent again)."""
         async with self._placing:  # no new attempt while the old ones are judged
             unfinished = await self._callbacks.unfinished()
+            log.info("dialer: %d attempts unfinished at connect", len(unfinished))
             if not unfinished:
                 return
             # An Originate just answered may not have its channel yet: judge none younger.
             youngest = max(attempt.placed_at for attempt in unfinished)
             await asyncio.sleep(max(0.0, youngest + SETTLE - self._clock()))
             try:
-                channels = await self._ami.action_list("CoreShowChannels")
-            except (AmiError, TimeoutError):
-                return  # the link is down again; the next connect tries once more
+                channels = await self._ami.action_list("Status")  # the `call` privilege suffices
+            except (AmiError, TimeoutError) as error:
+                log.warning("dialer: cannot list Asterisk's channels (%r); the next connect "
+                            "tries again", error)
+                return
             alive = {frame.get("Linkedid") for frame in channels}
             for attempt in unfinished:
                 if attempt.attempt_id in alive:
+                    log.info("dialer: following attempt %s again", attempt.attempt_id)
                     self._tracker.follow(attempt.attempt_id)
                     continue
+                log.warning("dialer: attempt %s has no channel left; ending it",
+                            attempt.attempt_id)
                 facts = self._tracker.known.pop(attempt.attempt_id, None)
                 outcome = Outcome.UNKNOWN if facts is None else _outcome(facts)
                 await self._end(attempt.attempt_id, outcome, "lost", facts or Facts())

@@ -1,0 +1,201 @@
+"""The feedback dialer on the real PBX: a resolved request's citizen is called back (SIPp phones
+that answer, are busy, do not answer) and handed to a SIPp feedback operator; attempts, their
+spacing and outcomes are recorded; a restart in the middle of a call places it only once."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from cti.bootstrap import Services, running_services
+from cti.config import Settings
+from cti.domain.tickets.status import TicketStatus
+from cti.domain.tickets.ticket import TicketDraft
+from cti.pbx.sandbox import Sandbox
+from cti.simulate import (
+    CallbackPhone,
+    OperatorPhone,
+    SippProcess,
+    callback_command,
+    operator_command,
+)
+from cti.storage.models import CallbackAttemptRow, CallbackRow
+from cti.telephony.ami.session import AmiSession
+from dialer.hours import CallingHours
+from tests.integration.conftest import add_operator, citizen_number
+
+ALWAYS = CallingHours.parse("mon-sun=00:00-24:00", is_holiday=lambda day: False)
+UNIT = "seyhan-fen-isleri"
+
+
+@pytest.fixture
+def dialer_settings(sandbox: Sandbox, settings: Settings, tmp_path: Path) -> Settings:
+    return dataclasses.replace(
+        settings, data_dir=tmp_path, asterisk_log_dir=sandbox.paths.root / "var/log/asterisk",
+        http_port=0, dialer_hours=ALWAYS, dialer_max_attempts=2, dialer_spacing=(3.0,),
+        dialer_ring_seconds=5.0, wrapup={"alo153": 1.0, "alo153-feedback": 1.0})
+
+
+@pytest.fixture
+async def services(dialer_settings: Settings) -> AsyncIterator[Services]:
+    async with running_services(dialer_settings) as running:
+        await running.ami.wait_up(10)
+        yield running
+
+
+@pytest.fixture
+async def feedback_operator(ami: AmiSession) -> AsyncIterator[SippProcess]:
+    phone = await SippProcess.start(
+        operator_command(OperatorPhone(extension="1010", ring_seconds=0.3, talk_seconds=0)))
+    await add_operator(ami, "1010", queue="alo153-feedback")
+    yield phone
+    await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1010"})
+    await phone.stop()
+
+
+async def resolved(services: Services, number: str) -> str:
+    """A phoned-in request resolved by its unit: its citizen is queued for a callback."""
+    tickets = services.stores.tickets
+    ticket = await tickets.create(TicketDraft(
+        description="Sokak lambası yanmıyor", category="sokak-lambasi", district="seyhan",
+        citizen_phone=number), "op1001")
+    await tickets.forward(ticket.number, UNIT, None, "op1001")
+    await tickets.resolve(ticket.number, "Lamba değiştirildi", "birim1")
+    return ticket.number
+
+
+async def attempts(services: Services) -> list[CallbackAttemptRow]:
+    async with services.stores.callbacks._sessions() as session:
+        rows = await session.scalars(select(CallbackAttemptRow).order_by(
+            CallbackAttemptRow.placed_at))
+        return list(rows)
+
+
+async def callback(services: Services) -> CallbackRow:
+    async with services.stores.callbacks._sessions() as session:
+        row = await session.scalar(select(CallbackRow).order_by(CallbackRow.id.desc()))
+        assert row is not None
+        return row
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    try:
+        async with asyncio.timeout(timeout):
+            while not await check():
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        pytest.fail(f"no {what} in {timeout} s")
+
+
+async def test_an_answered_callback_reaches_the_feedback_operator_once(
+    services: Services, feedback_operator: SippProcess,
+) -> None:
+    number = citizen_number()
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=0.5, talk_seconds=3)))
+    try:
+        ticket_number = await resolved(services, number)
+
+        async def in_feedback() -> bool:  # the operator has the citizen on the line
+            ticket = await services.stores.tickets.get(ticket_number)
+            return ticket is not None and ticket.status is TicketStatus.FEEDBACK
+
+        await until(in_feedback, 30, "the citizen connected to the feedback operator")
+
+        async def ended() -> bool:
+            return all(a.ended_at is not None for a in await attempts(services))
+
+        await until(ended, 30, "the call's end")
+        [attempt] = await attempts(services)
+        assert (attempt.outcome, attempt.operator, attempt.phone) == ("answered", "op1010",
+                                                                        number)
+        assert (await callback(services)).status == "connected"  # awaiting the verdict
+        assert [c.number for c in citizen.received_calls()] == [number]
+        assert len(feedback_operator.received_calls()) == 1
+    finally:
+        await citizen.stop()
+
+
+async def test_a_busy_citizen_is_tried_again_after_the_spacing_then_unreachable(
+    services: Services, feedback_operator: SippProcess,
+) -> None:
+    number = citizen_number()
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="reject", ring_seconds=0.2)))
+    try:
+        ticket_number = await resolved(services, number)
+
+        async def done() -> bool:
+            return (await callback(services)).status == "done"
+
+        await until(done, 40, "two attempts and the end")
+        first, second = await attempts(services)
+        assert (first.outcome, second.outcome) == ("busy", "busy")
+        assert first.ended_at is not None
+        assert second.placed_at - first.ended_at >= 3.0  # the spacing
+        assert (await callback(services)).outcome == "unreachable"
+        ticket = await services.stores.tickets.get(ticket_number)
+        assert ticket is not None and ticket.status is TicketStatus.CLOSED
+        trail = [e.action for e in await services.stores.tickets.events(ticket_number)]
+        assert trail.count("callback_attempt") == 2
+        assert len(citizen.received_calls()) == 2
+        assert feedback_operator.received_calls() == []
+    finally:
+        await citizen.stop()
+
+
+async def test_a_citizen_who_does_not_answer_is_no_answer(
+    services: Services, feedback_operator: SippProcess,
+) -> None:
+    number = citizen_number()
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="no_answer", ring_seconds=30)))
+    try:
+        await resolved(services, number)
+
+        async def first_ended() -> bool:
+            found = await attempts(services)
+            return bool(found) and found[0].ended_at is not None
+
+        await until(first_ended, 30, "the ring timeout")
+        first = (await attempts(services))[0]
+        assert first.outcome == "no_answer"
+        assert first.ended_at is not None and first.ended_at - first.placed_at >= 4.5
+    finally:
+        await citizen.stop()
+
+
+async def test_a_restart_in_the_middle_of_a_call_places_it_once(
+    dialer_settings: Settings, feedback_operator: SippProcess,
+) -> None:
+    number = citizen_number()
+    # The citizen lets it ring for 4 s: the dialer is stopped while the phone rings.
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=4, talk_seconds=2)))
+    try:
+        async with running_services(dialer_settings) as first:
+            await first.ami.wait_up(10)
+            await resolved(first, number)
+            await citizen.wait_for(lambda p: len(p.received_calls()) == 1, timeout=20)
+        # Stopped mid-ring: the AMI link is gone with the Originate's answer. A new process
+        # finds the attempt unfinished, sees its channel alive, and follows it.
+        async with running_services(dialer_settings) as second:
+            await second.ami.wait_up(10)
+
+            async def ended() -> bool:
+                found = await attempts(second)
+                return bool(found) and all(a.ended_at is not None for a in found)
+
+            await until(ended, 40, "the call's end, followed by the second process")
+            await asyncio.sleep(2)  # room for a wrong second call to show up
+            assert len(await attempts(second)) == 1
+            assert [c.number for c in citizen.received_calls()] == [number]
+            [attempt] = await attempts(second)
+            assert attempt.outcome == "answered" and attempt.operator == "op1010"
+    finally:
+        await citizen.stop()
