@@ -1,0 +1,190 @@
+"""The dialer's engine without a PBX: events folded per attempt, progressive pacing, the one
+Originate per attempt, and what a restart does with attempts left unfinished."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pytest
+
+from cti.live.state import DeviceState, LiveState, Membership, Operator
+from cti.telephony.ami.frames import Frame
+from cti.telephony.ami.session import AmiError
+from dialer.callback_views import Due, PlannedAttempt
+from dialer.config import DialerConfig, DialerMode
+from dialer.engine import Dialer
+from dialer.hours import CallingHours
+from dialer.outcomes import Outcome
+from dialer.tracking import AttemptTracker, Step
+
+ALWAYS = CallingHours.parse("mon-sun=00:00-24:00", is_holiday=lambda day: False)
+NEVER_NOW = CallingHours.parse("mon-sun=03:00-03:01", is_holiday=lambda day: False)
+ID = "cb7-1-0123abcd"
+
+
+def frame(**headers: str) -> Frame:
+    return Frame(tuple(headers.items()))
+
+
+def answered_call(attempt: str = ID) -> list[Frame]:
+    return [
+        frame(Event="DialBegin", Context="alo153-dialout", Linkedid=attempt,
+              DestUniqueid="citizen-leg", DestLinkedid=attempt),
+        frame(Event="DialEnd", Context="alo153-dialout", Linkedid=attempt,
+              DestUniqueid="citizen-leg", DialStatus="ANSWER"),
+        frame(Event="OriginateResponse", Uniqueid=attempt, Response="Success", Reason="4"),
+        frame(Event="QueueCallerJoin", Queue="alo153-feedback", Linkedid=attempt),
+        frame(Event="AgentConnect", Queue="alo153-feedback", Linkedid=attempt,
+              MemberName="op1010"),
+        frame(Event="Hangup", Uniqueid=attempt, Linkedid=attempt, Cause="16"),
+    ]
+
+
+def test_an_answered_call_goes_ringing_answered_queued_connected_ended() -> None:
+    tracker = AttemptTracker()
+    tracker.follow(ID)
+    steps = [fact.step for f in answered_call() if (fact := tracker.feed(f)) is not None]
+    assert steps == [Step.RINGING, Step.ANSWERED, Step.ANSWERED, Step.QUEUED, Step.CONNECTED,
+                     Step.ENDED]
+    assert ID not in tracker.known  # forgotten once ended
+
+
+def test_a_busy_call_is_judged_at_its_hangup_with_the_late_dial_status() -> None:
+    tracker = AttemptTracker()
+    tracker.follow(ID)
+    frames = [
+        frame(Event="OriginateResponse", Uniqueid=ID, Response="Failure", Reason="0"),
+        frame(Event="DialEnd", Context="alo153-dialout", Linkedid=ID, DialStatus="BUSY"),
+        frame(Event="Hangup", Uniqueid="citizen-leg", Linkedid=ID, Cause="17"),
+        frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="17"),
+    ]
+    facts = [tracker.feed(f) for f in frames]
+    last = facts[-1]
+    assert last is not None and last.step is Step.ENDED
+    assert (last.facts.dial_status, last.facts.hangup_cause, last.facts.answered) == (
+        "BUSY", "17", False)
+
+
+def test_calls_the_dialer_did_not_place_are_ignored() -> None:
+    tracker = AttemptTracker()
+    assert tracker.feed(answered_call()[0]) is None  # not followed
+    tracker.follow(ID)
+    assert tracker.feed(frame(Event="Hangup", Uniqueid="1795.1", Linkedid="1795.1")) is None
+
+
+@dataclass
+class FakeCallbacks:
+    due_now: list[Due] = field(default_factory=list)
+    planned: list[int] = field(default_factory=list)
+    ended: list[tuple[str, Outcome]] = field(default_factory=list)
+    left_unfinished: list[PlannedAttempt] = field(default_factory=list)
+
+    async def due(self, now: float, limit: int) -> list[Due]:
+        return self.due_now[:limit]
+
+    async def plan(self, callback_id: int, now: float,
+                   operator: str | None = None) -> PlannedAttempt | None:
+        if callback_id in self.planned:
+            return None
+        self.planned.append(callback_id)
+        return PlannedAttempt(f"cb{callback_id}-1-00000000", callback_id, 1, "153-2026-000001",
+                              "05321112233", operator, now)
+
+    async def advance(self, attempt_id: str, **kw: object) -> str | None:
+        return None
+
+    async def end(self, attempt_id: str, *, outcome: Outcome, cause: str | None,
+                  at: float) -> None:
+        self.ended.append((attempt_id, outcome))
+
+    async def unfinished(self) -> list[PlannedAttempt]:
+        return self.left_unfinished
+
+
+@dataclass
+class FakeAmi:
+    answer: str = "Success"
+    fail: bool = False
+    sent: list[Mapping[str, str | int]] = field(default_factory=list)
+    channels: list[Frame] = field(default_factory=list)
+
+    async def action(self, name: str, headers: Mapping[str, str | int] | None = None,
+                     variables: Mapping[str, str] | None = None, *,
+                     timeout: float = 5.0) -> Frame:
+        self.sent.append({**(headers or {}), **(variables or {})})
+        if self.fail:
+            raise AmiError("AMI link closed")
+        return frame(Response=self.answer)
+
+    async def action_list(self, name: str, headers: Mapping[str, str | int] | None = None, *,
+                          timeout: float = 10.0) -> list[Frame]:
+        return self.channels
+
+
+def live(free: int, busy: int = 0) -> LiveState:
+    def member(n: int, device: DeviceState) -> Operator:
+        return Operator(interface=f"PJSIP/10{n:02d}", name=f"op10{n:02d}", device=device,
+                        memberships=(Membership(queue="alo153-feedback"),))
+    operators = [member(n, DeviceState.NOT_INUSE) for n in range(free)]
+    operators += [member(50 + n, DeviceState.INUSE) for n in range(busy)]
+    return LiveState(operators={op.interface: op for op in operators})
+
+
+def dialer(callbacks: FakeCallbacks, ami: FakeAmi, state: LiveState,
+           hours: CallingHours = ALWAYS) -> Dialer:
+    config = DialerConfig(mode=DialerMode.PROGRESSIVE, hours=hours)
+    return Dialer(callbacks=callbacks, tickets=None, ami=ami,  # type: ignore[arg-type]
+                  live=lambda: state, config=config, clock=lambda: 1_795_700_000.0)
+
+
+def due(*ids: int) -> list[Due]:
+    return [Due(n, f"153-2026-{n:06d}", "05321112233", 0) for n in ids]
+
+
+async def test_one_call_per_free_operator_not_already_promised_one() -> None:
+    callbacks, ami = FakeCallbacks(due_now=due(1, 2, 3)), FakeAmi()
+    engine = dialer(callbacks, ami, live(free=2, busy=3))
+    assert await engine.pace() == 2
+    assert [h["ChannelId"] for h in ami.sent] == ["cb1-1-00000000", "cb2-1-00000000"]
+    assert ami.sent[0]["__ALO153_ATTEMPT"] == "cb1-1-00000000"
+    assert ami.sent[0]["Channel"] == "Local/05321112233@alo153-dialout"
+    # Both operators are promised to the calls in flight: nothing more until one connects.
+    assert await engine.pace() == 0
+
+
+async def test_nothing_is_placed_outside_calling_hours_or_without_free_operators() -> None:
+    assert await dialer(FakeCallbacks(due_now=due(1)), FakeAmi(), live(free=0)).pace() == 0
+    outside = dialer(FakeCallbacks(due_now=due(1)), FakeAmi(), live(free=3), hours=NEVER_NOW)
+    assert await outside.pace() == 0
+
+
+async def test_an_originate_whose_answer_is_lost_is_never_sent_again() -> None:
+    callbacks, ami = FakeCallbacks(due_now=due(1)), FakeAmi(fail=True)
+    engine = dialer(callbacks, ami, live(free=1))
+    assert await engine.pace() == 1
+    assert await engine.pace() == 0  # still promised to its operator, and never re-sent
+    assert len(ami.sent) == 1 and callbacks.ended == []
+
+
+async def test_a_refused_originate_ends_its_attempt_as_failed() -> None:
+    callbacks, ami = FakeCallbacks(due_now=due(1)), FakeAmi(answer="Error")
+    assert await dialer(callbacks, ami, live(free=1)).pace() == 0
+    assert callbacks.ended == [("cb1-1-00000000", Outcome.FAILED)]
+
+
+@pytest.mark.parametrize("alive", [True, False])
+async def test_after_a_restart_a_live_attempt_is_followed_and_a_gone_one_ended(
+    alive: bool,
+) -> None:
+    left = PlannedAttempt(ID, 7, 1, "153-2026-000007", "05321112233", None, 0.0)
+    callbacks = FakeCallbacks(left_unfinished=[left])
+    channels = [frame(Event="Status", Linkedid=ID)] if alive else []
+    engine = dialer(callbacks, FakeAmi(channels=channels), live(free=1))
+    await engine.recover()
+    if alive:
+        assert callbacks.ended == []
+        fact = engine._tracker.feed(frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="16"))
+        assert fact is not None and fact.step is Step.ENDED
+    else:
+        assert callbacks.ended == [(ID, Outcome.UNKNOWN)]
