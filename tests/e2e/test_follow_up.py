@@ -86,6 +86,12 @@ async def test_a_returned_request_is_routed_again_and_a_question_answered(
     await expect(page.get_by_test_id("notice")).to_contain_text("Yanıt birime iletildi")
     answered = await tickets.get(asked)
     assert answered is not None and answered.status is TicketStatus.IN_PROGRESS
+    # The team leader's view of the feedback calls: a resolved request's citizen is queued.
+    called = await a_ticket(service, "Lamba yanmıyor")
+    await tickets.resolve(called, "Lamba değiştirildi", "birim.seyhan")
+    await page.locator("[data-tab='callbacks']").click()
+    queued = page.get_by_test_id("list").locator(f"tr[data-number='{called}']")
+    await expect(queued).to_contain_text("0/3")
     assert await page.evaluate("window.pwned") is None
     assert script_errors(console_errors) == []
 

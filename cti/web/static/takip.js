@@ -20,6 +20,9 @@ const TABS = {
     help: ["Görme veya çözüm süresi geçmiş başvurular: hatırlatma, uyarı, saha ekibi sırasıyla.",
       "Requests past their acknowledge or resolve deadline: reminder, warning, field team in turn."],
     query: "overdue=true" },
+  callbacks: { title: ["Geri arama kuyruğu", "Feedback call queue"],
+    help: ["Çözülen başvuruların vatandaşları: arananlar, sırada bekleyenler, ileri saate planlananlar; denemeler ve son sonuç.",
+      "Citizens of resolved requests: being called, waiting, scheduled later; attempts and the last outcome."] },
   failed: { title: ["Gönderilemeyen mesajlar", "Undelivered messages"],
     help: ["E-posta ve SMS'ler: adres eksikse birimin adresini yönetim sayfasından girin.",
       "E-mails and SMS: where an address is missing, fill in the unit's on the admin page."] },
@@ -51,6 +54,7 @@ function selectTab(tab) {
 async function loadList(more) {
   try {
     if (S.tab === "failed") return showMessages(await api("GET", "/api/outbox?status=failed"));
+    if (S.tab === "callbacks") return showCallbacks(await api("GET", "/api/callbacks?limit=200"));
     const cursor = more && S.cursor ? `&cursor=${encodeURIComponent(S.cursor)}` : "";
     const page = await api("GET", `/api/tickets?limit=50&${TABS[S.tab].query}${cursor}`);
     S.cursor = page.next_cursor;
@@ -77,6 +81,28 @@ function showTickets(tickets, more) {
   }
   if (!more && !tickets.length) body.append(el("tr", {}, el("td", { text: "Bekleyen yok / Nothing waiting", attrs: { colspan: 5 } })));
   $("more").hidden = !S.cursor;
+}
+
+const SECTION = { calling: ["Aranıyor", "Calling"], waiting: ["Sırada", "Waiting"],
+  scheduled: ["Planlandı", "Scheduled"] };
+function showCallbacks(queue) {
+  head(["Kayıt no", "No"], ["Durum", "Stage"], ["Birim", "Unit"], ["Deneme", "Attempts"], ["Zaman", "When"]);
+  const body = $("list").tBodies[0];
+  body.replaceChildren();
+  for (const section of ["calling", "waiting", "scheduled"]) {
+    for (const c of queue[section] || []) {
+      const open = el("button", { cls: "link-button", text: c.ticket_number, attrs: { type: "button" } });
+      open.addEventListener("click", () => openTicket(c.ticket_number));
+      const tries = `${c.attempts}/${c.max_attempts}` + (c.last_outcome ? ` · ${c.last_outcome}` : "");
+      body.append(el("tr", { attrs: { "data-number": c.ticket_number } }, el("td", {}, open),
+        el("td", {}, both(SECTION[section])), el("td", { text: unitName(c.unit) }),
+        el("td", { text: tries + (c.assigned_to ? ` · ${c.assigned_to}` : "") }),
+        el("td", { text: when(c.due_at) })));
+    }
+  }
+  if (!body.rows.length) body.append(el("tr", {}, el("td", { text: "Bekleyen geri arama yok / No feedback calls waiting", attrs: { colspan: 5 } })));
+  $("more").hidden = true;
+  notice(`Arama kipi / Dialer mode: ${queue.mode}`, true);
 }
 
 function showMessages(answer) {
