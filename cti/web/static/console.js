@@ -251,7 +251,7 @@ $("ticket-form").addEventListener("submit", async (ev) => {
   const body = { channel: "phone", citizen_phone: optional("t-phone"), citizen_name: optional("t-name"),
     citizen_tc: optional("t-tc"), category: $("t-category").value, priority: $("t-priority").value || "normal",
     district: optional("t-district"), neighbourhood: optional("t-neighbourhood"), address: optional("t-address"),
-    description: $("t-description").value.trim() };
+    description: $("t-description").value.trim(), no_callback: $("t-no-callback").checked };
   if (S.call) body.call_id = S.call.call_id;
   try {
     const ticket = await api("POST", "/api/tickets", body);
