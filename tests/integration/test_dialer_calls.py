@@ -199,3 +199,47 @@ async def test_a_restart_in_the_middle_of_a_call_places_it_once(
             assert attempt.outcome == "answered" and attempt.operator == "op1010"
     finally:
         await citizen.stop()
+
+
+async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_phone(
+    dialer_settings: Settings,
+) -> None:
+    from cti.domain.roles import Role
+    from dialer.config import DialerMode
+    from tests.integration.test_console_live import Console
+
+    settings = dataclasses.replace(dialer_settings, dialer_mode=DialerMode.PREVIEW)
+    number = citizen_number()
+    own_phone = await SippProcess.start(
+        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=0)))
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=0.5, talk_seconds=2)))
+    try:
+        async with running_services(settings) as services:
+            await services.ami.wait_up(10)
+            await services.stores.people.users.add(
+                "fatma", "Fatma Bulut", "konsol-parola-153", [Role.FEEDBACK_OPERATOR],
+                extension="1011")
+            ticket_number = await resolved(services, number)
+            await asyncio.sleep(2)
+            assert await attempts(services) == []  # preview: nothing is dialled by itself
+            console = await Console.sign_in(services.http_url, "fatma")
+            try:
+                queued = await callback(services)
+                assert await console.post(f"/api/callbacks/{queued.id}/take") == 200
+                assert await console.post(f"/api/callbacks/{queued.id}/call") == 202
+
+                async def in_feedback() -> bool:
+                    ticket = await services.stores.tickets.get(ticket_number)
+                    return ticket is not None and ticket.status is TicketStatus.FEEDBACK
+
+                await until(in_feedback, 30, "the citizen on the operator's own phone")
+            finally:
+                await console.close()
+            [attempt] = await attempts(services)
+            assert attempt.phone == number
+            assert [c.number for c in citizen.received_calls()] == [number]
+            assert len(own_phone.received_calls()) == 1
+    finally:
+        await citizen.stop()
+        await own_phone.stop()
