@@ -38,6 +38,7 @@ def dialer_settings(sandbox: Sandbox, settings: Settings, tmp_path: Path) -> Set
     return dataclasses.replace(
         settings, data_dir=tmp_path, asterisk_log_dir=sandbox.paths.root / "var/log/asterisk",
         http_port=0, dialer_hours=ALWAYS, dialer_max_attempts=2, dialer_spacing=(3.0,),
+        dialer_caller_id="ALO 153 <3224551153>",
         dialer_ring_seconds=5.0, wrapup={"alo153": 1.0, "alo153-feedback": 1.0})
 
 
@@ -115,7 +116,9 @@ async def test_an_answered_callback_reaches_the_feedback_operator_once(
         assert (attempt.outcome, attempt.operator, attempt.phone) == ("answered", "op1010",
                                                                         number)
         assert (await callback(services)).status == "connected"  # awaiting the verdict
-        assert [c.number for c in citizen.received_calls()] == [number]
+        [received] = citizen.received_calls()
+        assert received.number == number
+        assert "3224551153" in received.from_header  # the centre's number, as configured
         assert len(feedback_operator.received_calls()) == 1
     finally:
         await citizen.stop()

@@ -9,7 +9,8 @@ from cti.config import ConfigError, Settings
 
 
 @pytest.mark.parametrize(
-    "argv", [[], ["pbx"], ["pbx", "up"], ["pbx", "down"], ["pbx", "status"], ["demo"]]
+    "argv",
+    [[], ["pbx"], ["pbx", "up"], ["pbx", "down"], ["pbx", "status"], ["demo"], ["dialer"]],
 )
 def test_every_subcommand_has_help(argv: list[str]) -> None:
     result = subprocess.run(
@@ -61,3 +62,12 @@ def test_the_default_database_is_sqlite_in_the_data_dir() -> None:
     settings = Settings.from_env({"CTI_DATA_DIR": "/srv/alo153"})
     assert settings.database == "sqlite+aiosqlite:////srv/alo153/cti.sqlite3"
     assert Settings.from_env({"CTI_DATABASE_URL": "postgresql://x/y"}).database == "postgresql://x/y"
+
+
+def test_cti_dialer_will_not_run_beside_the_dialer_of_cti_serve(tmp_path: Path) -> None:
+    # Two dialers would count the same free operators: `cti serve` must be told first.
+    env = {"PATH": "/usr/bin:/bin", "CTI_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "cti", "dialer"], capture_output=True,
+                            text=True, check=False, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "CTI_DIALER_IN_SERVE=false" in result.stderr
