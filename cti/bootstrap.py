@@ -58,7 +58,7 @@ from cti.storage.units import UnitStore
 from cti.storage.users import UserStore
 from cti.storage.web_sessions import SessionStore
 from cti.telephony.agi.server import FastAgiServer
-from cti.telephony.ami.client import AmiClient, AmiTarget
+from cti.telephony.ami.client import AmiClient, AmiTarget, LinkState
 from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiSession
 from cti.web.app import create_app
@@ -236,7 +236,8 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
     dialer = None
     if settings.dialer_in_serve and settings.dialer_mode is not DialerMode.OFF:
         dialer = Dialer(callbacks=stores.callbacks, tickets=stores.tickets, ami=ami,
-                        live=lambda: keeper.state, config=DialerConfig.from_settings(settings))
+                        live=lambda: keeper.state, config=DialerConfig.from_settings(settings),
+                        link_up=lambda: ami.health().state is LinkState.UP)
     return Services(settings, writer, ingest, reconciler, live, keeper, agi, ami, redis,
                     console, desk, stores, escalation, dialer=dialer)
 

@@ -8,6 +8,8 @@ from dialer.config import DialerConfig
 from dialer.outcomes import RETRY, Outcome
 from dialer.states import IN_FLIGHT, AttemptState, CallbackStatus, Verdict
 
+OURS = frozenset({Outcome.FAILED, Outcome.CONGESTION, Outcome.UNKNOWN})
+
 
 @dataclass(frozen=True)
 class Settlement:
@@ -20,10 +22,12 @@ def final_outcome(reached: AttemptState, outcome: Outcome | None) -> Outcome:
     """The outcome an attempt ends with, from the caller's and how far the call got (`reached`,
     its state before the end): "answered" with no operator ever on the line is an abandoned
     call; without an outcome, an answered call is taken as answered, any other as unknown."""
-    if outcome is None:
-        outcome = Outcome.ANSWERED if reached.rank >= AttemptState.ANSWERED.rank else (
-            Outcome.UNKNOWN)
-    if outcome is Outcome.ANSWERED and reached is not AttemptState.CONNECTED:
+    if reached is AttemptState.CONNECTED:
+        return Outcome.ANSWERED  # an operator had the citizen, whatever the hangup says
+    picked_up = reached.rank >= AttemptState.ANSWERED.rank
+    if outcome is None or (outcome is Outcome.UNKNOWN and picked_up):
+        outcome = Outcome.ANSWERED if picked_up else Outcome.UNKNOWN
+    if outcome is Outcome.ANSWERED:
         return Outcome.ABANDONED
     return outcome
 
@@ -36,6 +40,9 @@ def settle(config: DialerConfig, *, status: CallbackStatus, attempts: int, outco
         return None
     if outcome is Outcome.ANSWERED:
         return Settlement(CallbackStatus.CONNECTED)  # the operator's verdict decides
-    if outcome in RETRY and attempts < config.max_attempts:
+    # A failure on our side (trunk, Asterisk, a lost call) is not the citizen's: it closes the
+    # ticket as unreachable only after twice the attempts a citizen gets.
+    limit = config.max_attempts * (2 if outcome in OURS else 1)
+    if outcome in RETRY and attempts < limit:
         return Settlement(CallbackStatus.WAITING, config.next_attempt_at(attempts, at))
     return Settlement(CallbackStatus.DONE, verdict=Verdict.UNREACHABLE)

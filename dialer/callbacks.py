@@ -20,7 +20,7 @@ from cti.domain.tickets.fields import Channel
 from cti.storage.models import CallbackAttemptRow, CallbackRow
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.ticket_rows import event_row
-from dialer.attempt_end import final_outcome, settle
+from dialer.attempt_end import Settlement, final_outcome, settle
 from dialer.attempt_rows import (
     MAX_TEXT,
     connected,
@@ -111,7 +111,7 @@ class CallbackStore(CallbackQueue):
         claim = (
             update(CallbackRow)
             .where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.WAITING,
-                   *_claimable(operator, now))
+                   CallbackRow.ticket_id.in_(_STILL_RESOLVED), *_claimable(operator, now))
             .values(status=CallbackStatus.CALLING, attempts=CallbackRow.attempts + 1,
                     assigned_to=operator, updated_at=now)
             .returning(CallbackRow.attempts, CallbackRow.phone, CallbackRow.ticket_id)
@@ -182,6 +182,11 @@ class CallbackStore(CallbackQueue):
         callback = await locked_callback(session, row.callback_id, at)
         settlement = settle(self._config, status=CallbackStatus(callback.status),
                             attempts=callback.attempts, outcome=final, at=at)
+        if (settlement is not None and settlement.status is CallbackStatus.WAITING
+                and await session.scalar(_STILL_RESOLVED.where(
+                    TicketRow.id == callback.ticket_id)) is None):
+            # Reopened or closed during the call: nothing left to ask the citizen.
+            settlement = Settlement(CallbackStatus.CANCELLED, verdict=Verdict.CANCELLED)
         callback.last_outcome = final
         if settlement is not None:
             settled(callback, settlement, at)
@@ -231,6 +236,10 @@ def _wants_call(ticket: TicketRow) -> bool:
     phone = ticket.citizen_phone or ""
     return (ticket.channel == Channel.PHONE and not ticket.no_callback
             and DIALABLE.fullmatch(phone) is not None)
+
+
+# Tickets whose citizen may still be asked: resolved, or being asked already.
+_STILL_RESOLVED = select(TicketRow.id).where(TicketRow.status.in_(("resolved", "feedback")))
 
 
 def _claimable(operator: str | None, now: float) -> tuple[Any, ...]:

@@ -28,14 +28,16 @@ from cti.live.state import DisplayStatus, LiveState
 from cti.storage.tickets import TicketStore
 from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiError
-from dialer.callbacks import CallbackStore, PlannedAttempt
+from dialer.callbacks import Attempt, CallbackStore, PlannedAttempt
 from dialer.config import DialerConfig, DialerMode
 from dialer.outcomes import Outcome, classify
+from dialer.states import AttemptState
 from dialer.tracking import FEEDBACK_QUEUE, AttemptTracker, Fact, Facts, Step
 
 log = logging.getLogger(__name__)
 PACE_EVERY = 1.0  # seconds between looks at free operators when nothing else wakes us
 SETTLE = 3.0  # seconds an Originate's channel may take to appear after Asterisk accepted it
+SILENT_FAILURE = 5.0  # seconds a failed Originate's hangup may come after its answer
 DIALER = "dialer"
 
 
@@ -61,6 +63,7 @@ class Dialer:
         live: Callable[[], LiveState],
         config: DialerConfig,
         clock: Callable[[], float] = time.time,
+        link_up: Callable[[], bool] = lambda: True,
     ) -> None:
         self._callbacks = callbacks
         self._tickets = tickets
@@ -68,6 +71,8 @@ class Dialer:
         self._live = live
         self._config = config
         self._clock = clock
+        self._link_up = link_up  # no call is planned that could not be sent
+        self._preview: dict[str, str] = {}  # operator → their preview attempt in flight
         self._tracker = AttemptTracker()
         self._facts: asyncio.Queue[Fact] = asyncio.Queue()
         self._wake = asyncio.Event()
@@ -95,20 +100,24 @@ class Dialer:
         fact = self._tracker.feed(frame)
         if fact is not None:
             self._facts.put_nowait(fact)
+        elif frame.event == "OriginateResponse" and frame.get("Response") == "Failure":
+            self._end_if_silent(frame.get("Uniqueid") or "")
         if frame.event in _OPERATOR_EVENTS:
             self._wake.set()
 
     async def on_connected(self) -> None:
-        """The AMI link is (back) up: find out what became of the attempts in flight."""
-        await self.recover()
-        self._recovered.set()
+        """The AMI link is (back) up: find out what became of the attempts in flight; nothing
+        new is placed until that is known."""
+        if await self.recover():
+            self._recovered.set()
         self._wake.set()
 
     # ---------------------------------------------------------------- placing calls
     async def pace(self) -> int:
         """Place as many calls as there are free feedback operators not yet promised one."""
         now = self._clock()
-        if self._config.mode is not DialerMode.PROGRESSIVE or not self._config.hours.is_open(now):
+        if (self._config.mode is not DialerMode.PROGRESSIVE or not self._link_up()
+                or not self._config.hours.is_open(now)):
             return 0
         async with self._placing:
             room = min(self._free_operators() - self._in_flight(),
@@ -123,10 +132,15 @@ class Dialer:
     async def call_now(self, callback_id: int, operator: str, extension: str) -> str:
         """Preview: the operator who took the callback has read it and starts the call."""
         async with self._placing:
+            if not self._link_up():
+                raise LookupError("the PBX link is down; try again in a moment")
+            if self._preview.get(operator) in self._tracker.known:
+                raise LookupError(f"{operator} has a call in progress already")
             # OutsideCallingHours (a LookupError too) says when calls are allowed again.
             planned = await self._callbacks.plan(callback_id, self._clock(), operator=operator)
             if planned is None:
                 raise LookupError(f"callback {callback_id} is not waiting to be called")
+            self._preview[operator] = planned.attempt_id
             await self._originate(planned, "preview", {"ALO153_PREVIEW_EXT": extension})
         return planned.attempt_id
 
@@ -135,7 +149,9 @@ class Dialer:
         """Send the attempt's one Originate; False if Asterisk refused it outright."""
         self._tracker.follow(planned.attempt_id)
         headers: dict[str, str | int] = {
-            "Channel": f"Local/{planned.phone}@alo153-dialout",
+            # /n: the Local pair is never optimised away, so the attempt's first channel lives
+            # as long as the call (its hangup is the attempt's end).
+            "Channel": f"Local/{planned.phone}@alo153-dialout/n",
             "Context": "alo153-callback", "Exten": exten, "Priority": 1,
             "Timeout": int(self._config.ring_seconds * 1000),
             "CallerID": self._config.caller_id, "Async": "true",
@@ -152,7 +168,7 @@ class Dialer:
             log.warning("dialer: Asterisk refused attempt %s: %s", planned.attempt_id,
                         answer.get("Message"))
             self._tracker.known.pop(planned.attempt_id, None)
-            await self._end(planned.attempt_id, Outcome.FAILED, "refused", Facts())
+            await self._end(planned.attempt_id, Outcome.FAILED, "refused")
             return False
         log.info("dialer: calling %s (attempt %s)", mask_number(planned.phone),
                  planned.attempt_id)
@@ -194,8 +210,7 @@ class Dialer:
     async def _apply(self, fact: Fact) -> None:
         now = self._clock()
         if fact.step is Step.ENDED:
-            await self._end(fact.attempt_id, _outcome(fact.facts), _cause(fact.facts),
-                            fact.facts)
+            await self._end(fact.attempt_id, _outcome(fact.facts), _cause(fact.facts))
             self._wake.set()
             return
         number = await self._callbacks.advance(
@@ -204,25 +219,43 @@ class Dialer:
         if fact.step is Step.CONNECTED and number is not None:
             await self._tickets.feedback_started(number, fact.facts.operator or DIALER)
 
-    async def _end(self, attempt_id: str, outcome: Outcome, cause: str | None,
-                   facts: Facts) -> None:
+    async def _end(self, attempt_id: str, outcome: Outcome, cause: str | None) -> None:
         ended = await self._callbacks.end(attempt_id, outcome=outcome, cause=cause,
                                           at=self._clock())
-        if ended is not None and ended.unreachable:
+        if ended is None or not ended.unreachable:
+            return
+        if ended.outcome is Outcome.INVALID_NUMBER:
+            await self._tickets.feedback_wrong_number(ended.ticket_number, DIALER)
+        else:
             await self._tickets.feedback_unreachable(ended.ticket_number, DIALER,
                                                      ended.attempts)
-        del facts  # judged; nothing more to learn from it
+
+    def _end_if_silent(self, attempt_id: str) -> None:
+        """An Originate that failed may leave no channel whose hangup would end it (Asterisk
+        refused to create one): end it shortly unless its hangup came."""
+        if attempt_id not in self._tracker.known:
+            return
+
+        def end() -> None:
+            facts = self._tracker.known.pop(attempt_id, None)
+            if facts is not None:
+                self._facts.put_nowait(Fact(attempt_id, Step.ENDED, facts))
+
+        asyncio.get_running_loop().call_later(SILENT_FAILURE, end)
 
     # ---------------------------------------------------------------- after a restart
-    async def recover(self) -> None:
+    async def recover(self) -> bool:
         """Follow again the unfinished attempts Asterisk still has a channel for; end the
-        others on what is known of them, `unknown` if nothing (an Originate whose answer was
-        lost may or may not have rung: it is never sent again)."""
+        others on what is known of them (an Originate whose answer was lost may or may not
+        have rung: it is never sent again). False if Asterisk could not be asked: every
+        unfinished attempt then stays followed (counted in flight) until the next connect."""
         async with self._placing:  # no new attempt while the old ones are judged
             unfinished = await self._callbacks.unfinished()
             log.info("dialer: %d attempts unfinished at connect", len(unfinished))
+            for attempt in unfinished:  # what the database knows of each, before anything
+                self._tracker.known.setdefault(attempt.attempt_id, _facts_of(attempt))
             if not unfinished:
-                return
+                return True
             # An Originate just answered may not have its channel yet: judge none younger.
             youngest = max(attempt.placed_at for attempt in unfinished)
             await asyncio.sleep(max(0.0, youngest + SETTLE - self._clock()))
@@ -231,18 +264,25 @@ class Dialer:
             except (AmiError, TimeoutError) as error:
                 log.warning("dialer: cannot list Asterisk's channels (%r); the next connect "
                             "tries again", error)
-                return
+                return False
             alive = {frame.get("Linkedid") for frame in channels}
             for attempt in unfinished:
                 if attempt.attempt_id in alive:
                     log.info("dialer: following attempt %s again", attempt.attempt_id)
-                    self._tracker.follow(attempt.attempt_id)
                     continue
                 log.warning("dialer: attempt %s has no channel left; ending it",
                             attempt.attempt_id)
-                facts = self._tracker.known.pop(attempt.attempt_id, None)
-                outcome = Outcome.UNKNOWN if facts is None else _outcome(facts)
-                await self._end(attempt.attempt_id, outcome, "lost", facts or Facts())
+                facts = self._tracker.known.pop(attempt.attempt_id, Facts())
+                await self._end(attempt.attempt_id, _outcome(facts, lost=True), "lost")
+        return True
+
+
+def _facts_of(attempt: Attempt) -> Facts:
+    """An attempt's facts as the database has them (answered, taken by an operator)."""
+    reached = AttemptState(attempt.state)
+    return Facts(answered=reached.rank >= AttemptState.ANSWERED.rank,
+                 connected=reached is AttemptState.CONNECTED, operator=attempt.operator,
+                 channel=attempt.channel)
 
 
 _OPERATOR_EVENTS = frozenset({
@@ -251,11 +291,13 @@ _OPERATOR_EVENTS = frozenset({
 })
 
 
-def _outcome(facts: Facts) -> Outcome:
+def _outcome(facts: Facts, *, lost: bool = False) -> Outcome:
     if facts.connected:
         return Outcome.ANSWERED
     if facts.answered:
         return Outcome.ABANDONED  # picked up, gone before an operator took the call
+    if lost and facts.dial_status is None and facts.hangup_cause is None:
+        return Outcome.UNKNOWN
     return classify(facts.originate_reason, facts.dial_status, facts.hangup_cause)
 
 

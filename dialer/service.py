@@ -15,7 +15,7 @@ from cti.live.keeper import LiveStateKeeper
 from cti.storage.db import create_engine, session_factory
 from cti.storage.migrate import upgrade_engine
 from cti.storage.tickets import TicketStore
-from cti.telephony.ami.client import AmiClient, AmiTarget
+from cti.telephony.ami.client import AmiClient, AmiTarget, LinkState
 from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiSession
 from dialer.callbacks import CallbackStore
@@ -54,7 +54,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
                            username=settings.ami_user, secret=settings.ami_secret)
         ami = AmiClient(target, on_event, on_connected=on_connected)
         dialer = Dialer(callbacks=callbacks, tickets=tickets, ami=ami,
-                        live=lambda: keeper.state, config=config)
+                        live=lambda: keeper.state, config=config,
+                        link_up=lambda: ami.health().state is LinkState.UP)
         await _dial(ami, keeper, dialer, stop)
     finally:
         await engine.dispose()

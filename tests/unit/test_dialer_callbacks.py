@@ -308,7 +308,7 @@ class CallbackStoreBehaviour:
     ) -> None:
         callback_id = await world.resolved()
         now = WEDNESDAY
-        outcomes = [Outcome.BUSY, Outcome.NO_ANSWER, Outcome.CONGESTION]
+        outcomes = [Outcome.BUSY, Outcome.NO_ANSWER, Outcome.BUSY]
         for seq, outcome in enumerate(outcomes, start=1):
             planned = await world.callbacks.plan(callback_id, now)
             assert planned is not None and planned.seq == seq
@@ -322,9 +322,23 @@ class CallbackStoreBehaviour:
         assert (row.status, row.outcome, row.attempts) == ("done", "unreachable", 3)
         trail = await world.trail(row.ticket_id)
         assert [(t["attempt"][1], t["outcome"][1]) for t in trail] == [
-            (1, "busy"), (2, "no_answer"), (3, "congestion")]
+            (1, "busy"), (2, "no_answer"), (3, "busy")]
         assert "next_attempt_at" not in trail[-1]
         assert await world.callbacks.plan(callback_id, now) is None
+
+    async def test_failures_on_our_side_get_twice_the_tries_before_unreachable(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        now = WEDNESDAY
+        for seq in range(1, 7):  # a trunk outage: congestion, congestion, …
+            planned = await world.callbacks.plan(callback_id, now)
+            assert planned is not None and planned.seq == seq
+            ended = await world.callbacks.end(planned.attempt_id, outcome=Outcome.CONGESTION,
+                                              at=now + 5)
+            assert ended is not None
+            assert ended.unreachable is (seq == 6)
+            now = ended.next_attempt_at or now
 
     async def test_a_number_that_does_not_exist_is_not_tried_again(self, world: World) -> None:
         callback_id = await world.resolved()

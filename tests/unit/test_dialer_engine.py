@@ -11,11 +11,12 @@ import pytest
 from cti.live.state import DeviceState, LiveState, Membership, Operator
 from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiError
-from dialer.callback_views import Due, PlannedAttempt
+from dialer.callback_views import Attempt, Due, PlannedAttempt
 from dialer.config import DialerConfig, DialerMode
 from dialer.engine import Dialer
 from dialer.hours import CallingHours
 from dialer.outcomes import Outcome
+from dialer.states import AttemptState
 from dialer.tracking import AttemptTracker, Step
 
 ALWAYS = CallingHours.parse("mon-sun=00:00-24:00", is_holiday=lambda day: False)
@@ -78,7 +79,7 @@ class FakeCallbacks:
     due_now: list[Due] = field(default_factory=list)
     planned: list[int] = field(default_factory=list)
     ended: list[tuple[str, Outcome]] = field(default_factory=list)
-    left_unfinished: list[PlannedAttempt] = field(default_factory=list)
+    left_unfinished: list[Attempt] = field(default_factory=list)
 
     async def due(self, now: float, limit: int) -> list[Due]:
         return self.due_now[:limit]
@@ -98,7 +99,7 @@ class FakeCallbacks:
                   at: float) -> None:
         self.ended.append((attempt_id, outcome))
 
-    async def unfinished(self) -> list[PlannedAttempt]:
+    async def unfinished(self) -> list[Attempt]:
         return self.left_unfinished
 
 
@@ -148,7 +149,7 @@ async def test_one_call_per_free_operator_not_already_promised_one() -> None:
     assert await engine.pace() == 2
     assert [h["ChannelId"] for h in ami.sent] == ["cb1-1-00000000", "cb2-1-00000000"]
     assert ami.sent[0]["__ALO153_ATTEMPT"] == "cb1-1-00000000"
-    assert ami.sent[0]["Channel"] == "Local/05321112233@alo153-dialout"
+    assert ami.sent[0]["Channel"] == "Local/05321112233@alo153-dialout/n"
     # Both operators are promised to the calls in flight: nothing more until one connects.
     assert await engine.pace() == 0
 
@@ -177,7 +178,8 @@ async def test_a_refused_originate_ends_its_attempt_as_failed() -> None:
 async def test_after_a_restart_a_live_attempt_is_followed_and_a_gone_one_ended(
     alive: bool,
 ) -> None:
-    left = PlannedAttempt(ID, 7, 1, "153-2026-000007", "05321112233", None, 0.0)
+    left = Attempt(ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.RINGING, None,
+                   0.0, None, None, None, None, None, None)
     callbacks = FakeCallbacks(left_unfinished=[left])
     channels = [frame(Event="Status", Linkedid=ID)] if alive else []
     engine = dialer(callbacks, FakeAmi(channels=channels), live(free=1))
@@ -188,3 +190,20 @@ async def test_after_a_restart_a_live_attempt_is_followed_and_a_gone_one_ended(
         assert fact is not None and fact.step is Step.ENDED
     else:
         assert callbacks.ended == [(ID, Outcome.UNKNOWN)]
+
+
+async def test_nothing_is_planned_while_the_pbx_link_is_down() -> None:
+    callbacks, ami = FakeCallbacks(due_now=due(1)), FakeAmi()
+    config = DialerConfig(mode=DialerMode.PROGRESSIVE, hours=ALWAYS)
+    engine = Dialer(callbacks=callbacks, tickets=None, ami=ami,  # type: ignore[arg-type]
+                    live=lambda: live(free=2), config=config, link_up=lambda: False)
+    assert await engine.pace() == 0
+    assert callbacks.planned == [] and ami.sent == []  # no attempt spent on a dead link
+
+
+async def test_a_call_an_operator_had_is_answered_though_its_end_was_missed() -> None:
+    left = Attempt(ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.CONNECTED,
+                   "op1010", 0.0, 1.0, 2.0, None, None, None, None)
+    callbacks = FakeCallbacks(left_unfinished=[left])
+    await dialer(callbacks, FakeAmi(channels=[]), live(free=1)).recover()
+    assert callbacks.ended == [(ID, Outcome.ANSWERED)]  # the verdict is still the operator's
