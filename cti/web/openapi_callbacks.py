@@ -19,7 +19,7 @@ def _json(description: str, schema: str) -> Schema:
 _NOT_FOUND = {"404": _json("No such callback", "Error")}
 _ID: Schema = {
     "name": "callback_id", "in": "path", "required": True, "description": "the callback's id",
-    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,17}$"},
+    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
 }
 _ATTEMPT_ID: Schema = {
     "name": "attempt_id", "in": "path", "required": True,

@@ -361,6 +361,7 @@ async def test_a_bad_outcome_is_refused_and_changes_nothing(
 
 @pytest.mark.parametrize(("path", "status"), [
     ("/api/callbacks/0/take", 400), ("/api/callbacks/abc/take", 400),
+    ("/api/callbacks/99999999999/take", 400),
     ("/api/callbacks/99/take", 404), ("/api/callbacks/99/outcome", 404),
     ("/api/callbacks/1x/call", 400),
 ])

@@ -42,7 +42,7 @@ OUTCOMES = ("confirmed", "not_solved", "wrong_number")
 OUTCOME_FIELDS = frozenset({"outcome", "words", "satisfaction"})
 # A verdict is recorded while the call is on (or the citizen has just hung up).
 _AWAITING_VERDICT = frozenset({"calling", "connected"})
-_ID = re.compile(r"[1-9][0-9]{0,17}")
+_ID = re.compile(r"[1-9][0-9]{0,8}")  # within a 32-bit id column on PostgreSQL
 _ATTEMPT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 CALLBACK_NOT_FOUND = ApiError(404, "callback_not_found",
