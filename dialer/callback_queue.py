@@ -129,6 +129,15 @@ class CallbackQueue:
             row = (await session.execute(statement)).one_or_none()
         return None if row is None else self._item(row, now)
 
+    async def handled_by(self, callback_id: int) -> str | None:
+        """Who had the callback's latest call: the operator whose verdict it awaits (None
+        before an operator took one)."""
+        statement = (select(CallbackAttemptRow.operator)
+                     .where(CallbackAttemptRow.callback_id == callback_id)
+                     .order_by(CallbackAttemptRow.seq.desc()).limit(1))
+        async with self._sessions() as session:
+            return await session.scalar(statement)
+
     async def of_attempt(self, attempt_id: str) -> QueueItem | None:
         """The callback an attempt id (from a channel, a pop: outside input) belongs to."""
         found = await self.attempt(attempt_id)

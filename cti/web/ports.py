@@ -187,6 +187,10 @@ class Callbacks(Protocol):
         """One callback, finished ones too."""
         ...
 
+    async def handled_by(self, callback_id: int) -> str | None:
+        """The operator who had the callback's latest call (None before one took it)."""
+        ...
+
     async def of_attempt(self, attempt_id: str) -> CallbackEntry | None:
         """The callback an attempt (the id on the channel, ALO153_ATTEMPT) belongs to."""
         ...

@@ -90,6 +90,7 @@ class MemoryCallbacks:
     def __init__(self) -> None:
         self.entries: dict[int, Entry] = {}
         self.attempts: dict[str, int] = {}
+        self.operators: dict[int, str] = {}
 
     def add(self, entry: Entry) -> Entry:
         self.entries[entry.callback_id] = entry
@@ -119,11 +120,15 @@ class MemoryCallbacks:
         entry.status, entry.outcome = "done", outcome
         return True
 
-    def connect(self, callback_id: int, attempt_id: str) -> None:
+    def connect(self, callback_id: int, attempt_id: str, operator: str = "fb2001") -> None:
         """What the dialer does when the citizen answers and an operator takes the call."""
         entry = self.entries[callback_id]
         entry.status, entry.attempts = "connected", entry.attempts + 1
         self.attempts[attempt_id] = callback_id
+        self.operators[callback_id] = operator
+
+    async def handled_by(self, callback_id: int) -> str | None:
+        return self.operators.get(callback_id)
 
 
 class RecordingDialer:
@@ -382,3 +387,14 @@ async def test_a_body_on_take_must_be_an_empty_object(setup: Setup) -> None:
     await answer(setup.client, f"/api/callbacks/{entry.callback_id}/take", 400, method="post",
                  json={"operator": "someone-else"}, headers=FEEDBACK)
     assert setup.callbacks.entries[entry.callback_id].assigned_to is None
+
+
+async def test_only_the_operator_who_had_the_call_records_its_verdict(setup: Setup) -> None:
+    entry = await setup.resolved()
+    setup.callbacks.connect(entry.callback_id, "cb1-1-aa", operator="fb2001")
+    refused = await answer(setup.client, f"/api/callbacks/{entry.callback_id}/outcome", 409,
+                           method="post", json={"outcome": "confirmed"}, headers=OTHER)
+    assert refused["error"]["code"] == "not_your_call"
+    ticket = await setup.tickets.get(entry.ticket_number)
+    assert ticket is not None and ticket.status.value == "resolved"  # nothing changed
+    await outcome(setup, entry, 200, outcome="confirmed")

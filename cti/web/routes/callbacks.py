@@ -57,6 +57,8 @@ NO_EXTENSION = ApiError(409, "no_extension",
                         "Hesabınıza bağlı dahili yok / no softphone is tied to your account")
 ATTEMPT_NOT_FOUND = ApiError(404, "attempt_not_found",
                              "Arama bulunamadı / no such call attempt")
+NOT_YOUR_CALL = ApiError(409, "not_your_call", "Bu görüşme başka bir operatörün / this call "
+                         "is another operator's; a supervisor may record it")
 NO_VERDICT = ApiError(409, "no_call", "Bu geri aramada süren bir görüşme yok / this callback "
                       "has no call waiting for an outcome")
 
@@ -119,6 +121,7 @@ async def outcome(request: web.Request) -> web.Response:
     if entry.status not in _AWAITING_VERDICT:
         raise NO_VERDICT
     tickets, actor, number = request.app[TICKETS], actor_of(request), entry.ticket_number
+    await _own_call(request, callback_id, actor)
     if verdict == "confirmed":
         ticket = await tickets.feedback_confirmed(number, words, actor)
     elif verdict == "not_solved":
@@ -203,3 +206,14 @@ def _mode(request: web.Request) -> str:
 def _supervises(request: web.Request) -> bool:
     principal = principal_of(request)
     return principal is None or principal.has(Role.SUPERVISOR, Role.ADMIN)
+
+
+async def _own_call(request: web.Request, callback_id: int, actor: str) -> None:
+    """Only the operator who had the citizen on the line (or a supervisor) says what they
+    said: the verdict closes or reopens the ticket."""
+    principal = principal_of(request)
+    if principal is not None and principal.has(Role.SUPERVISOR):
+        return
+    operator = await request.app[CALLBACKS].handled_by(callback_id)
+    if operator is not None and operator != actor:
+        raise NOT_YOUR_CALL
