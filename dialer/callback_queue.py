@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,7 @@ from dialer.callback_queries import (
 )
 from dialer.callback_views import Attempt, Due, QueueItem, is_attempt_id
 from dialer.config import DialerConfig
+from dialer.day_summary import DaySummary, day_summary
 from dialer.states import CallbackStatus
 
 
@@ -128,6 +130,10 @@ class CallbackQueue:
         async with self._sessions() as session:
             row = (await session.execute(statement)).one_or_none()
         return None if row is None else self._item(row, now)
+
+    async def day_summary(self, day: date) -> DaySummary:
+        """A day of feedback calls in figures (`dialer.day_summary`)."""
+        return await day_summary(self._sessions, day)
 
     async def handled_by(self, callback_id: int) -> str | None:
         """Who had the callback's latest call: the operator whose verdict it awaits (None

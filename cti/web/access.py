@@ -104,6 +104,7 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("POST", f"{_TICKET}/field-tasks"): frozenset({SUPERVISOR, ADMIN}),
     # The feedback console: feedback operators call citizens back; their team leader watches.
     ("GET", "/api/callbacks"): _FEEDBACK_TEAM,
+    ("GET", "/api/callbacks/summary"): frozenset({SUPERVISOR, ADMIN}),
     ("POST", "/api/callbacks/{callback_id}/take"): _FEEDBACK_TEAM,
     ("POST", "/api/callbacks/{callback_id}/call"): _FEEDBACK_TEAM,
     ("POST", "/api/callbacks/{callback_id}/outcome"): _FEEDBACK_TEAM,

@@ -67,6 +67,18 @@ _ATTEMPT: Schema = {
                   "404": _json("No such attempt", "Error"), **_ERRORS},
 }
 
+_DAY: Schema = {
+    "operationId": "callbackDaySummary",
+    "summary": "A day of feedback calls in figures, for the team leader",
+    "description": "Callbacks finished that day by outcome, calls placed that day by "
+    "outcome, the contact rate, satisfaction, and each operator's calls and talk time.",
+    "parameters": [{"name": "day", "in": "query", "required": False,
+                    "description": "YYYY-MM-DD, Europe/Istanbul; today by default",
+                    "schema": {"type": "string", "format": "date"}}],
+    "responses": {"200": _json("The day's figures", "CallbackDay"), "400": _BAD_REQUEST,
+                  **REFUSALS, **_ERRORS},
+}
+
 PATHS: dict[str, Schema] = {
     "/api/callbacks": {"get": _QUEUE},
     "/api/callbacks/{callback_id}/take": {"post": _post(
@@ -85,7 +97,9 @@ PATHS: dict[str, Schema] = {
         {"200": _json("The callback, done, and the ticket as it is now", "CallbackClosed")},
         "No call waiting for a verdict, or the ticket cannot move so", "CallbackOutcome")},
     "/api/callbacks/attempts/{attempt_id}": {"get": _ATTEMPT},
+    "/api/callbacks/summary": {"get": _DAY},
 }
+
 
 _COUNT: Schema = {"type": "integer", "minimum": 0}
 _CALLBACK = closed({
@@ -106,8 +120,19 @@ _CALLBACK = closed({
 }, "A resolved ticket whose citizen is to be called back.")
 _LIST: Schema = {"type": "array", "items": ref("Callback")}
 
+_COUNTS: Schema = {"type": "object", "additionalProperties": _COUNT}
 SCHEMAS: dict[str, Schema] = {
     "Callback": _CALLBACK,
+    "CallbackDay": closed({
+        "day": {"type": "string", "format": "date"},
+        "callbacks": _COUNTS, "attempts": _COUNTS,
+        "contact_rate": nullable({"type": "number", "minimum": 0, "maximum": 1}),
+        "satisfaction": closed({"average": nullable({"type": "number"}), "count": _COUNT},
+                               "Scores 1-5 given on that day's finished callbacks."),
+        "operators": {"type": "array", "items": closed({
+            "operator": STRING, "calls": _COUNT,
+            "talk_seconds": {"type": "number", "minimum": 0}}, "One operator's day.")},
+    }, "A day of feedback calls in figures."),
     "CallbackQueue": closed({
         "mode": {"type": "string", "enum": ["progressive", "preview", "off"]},
         **moment("at", "the moment the sections were judged at"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from cti.domain.calls.record import CallRecord, Outcome
@@ -14,6 +15,7 @@ from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
 from cti.storage.access_audit import AccessEntry
 from cti.storage.call_search import CallPage
 from cti.storage.ticket_search import TicketPage
+from dialer.day_summary import DaySummary
 
 
 class CallQueries(Protocol):
@@ -185,6 +187,10 @@ class Callbacks(Protocol):
 
     async def get(self, callback_id: int) -> CallbackEntry | None:
         """One callback, finished ones too."""
+        ...
+
+    async def day_summary(self, day: date) -> DaySummary:
+        """A day of feedback calls in figures, for the team leader."""
         ...
 
     async def handled_by(self, callback_id: int) -> str | None:

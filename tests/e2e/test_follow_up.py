@@ -92,6 +92,7 @@ async def test_a_returned_request_is_routed_again_and_a_question_answered(
     await page.locator("[data-tab='callbacks']").click()
     queued = page.get_by_test_id("list").locator(f"tr[data-number='{called}']")
     await expect(queued).to_contain_text("0/3")
+    await expect(page.get_by_test_id("day-figures")).to_contain_text("0 tamamlandı")
     assert await page.evaluate("window.pwned") is None
     assert script_errors(console_errors) == []
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -476,8 +476,43 @@ class CallbackStoreBehaviour:
         assert await world.callbacks.get(callback_id + 1000) is None
 
 
+    async def test_a_day_in_figures_for_the_team_leader(self, world: World) -> None:
+        reached, busy = await world.resolved(), await world.resolved(phone="05329998877")
+        answered = await world.callbacks.plan(reached, WEDNESDAY)
+        assert answered is not None
+        await world.callbacks.advance(answered.attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 10)
+        await world.callbacks.end(answered.attempt_id, at=WEDNESDAY + 70)
+        number = (await world.callbacks.get(reached))
+        assert number is not None
+        await world.tickets.feedback_confirmed(number.ticket_number, None, "fb1")
+        await world.tickets.set_satisfaction(number.ticket_number, 4, "fb1")
+        assert await world.callbacks.close(reached, "confirmed", "fb1", WEDNESDAY + 80)
+        for _ in range(3):  # the other citizen is busy three times: unreachable
+            planned = await world.callbacks.plan(busy, WEDNESDAY + 100)
+            assert planned is not None
+            await world.callbacks.end(planned.attempt_id, outcome=Outcome.BUSY,
+                                      at=WEDNESDAY + 110)
+            async with world.sessions.begin() as session:  # the spacing, skipped here
+                row = await session.get(CallbackRow, busy)
+                assert row is not None
+                row.next_attempt_at = WEDNESDAY
+        summary = await world.callbacks.day_summary(local_day(WEDNESDAY))
+        assert summary.callbacks == {"confirmed": 1, "unreachable": 1}
+        assert summary.attempts == {"answered": 1, "busy": 3}
+        assert summary.contact_rate == 0.5
+        assert (summary.satisfaction_average, summary.satisfaction_count) == (4.0, 1)
+        assert summary.operators["fb1"].calls == 1
+        assert summary.operators["fb1"].talk_seconds == 60.0
+        empty = await world.callbacks.day_summary(local_day(WEDNESDAY - 86_400))
+        assert empty.callbacks == {} and empty.contact_rate is None
+
+
 class TestCallbackStoreOnSqlite(CallbackStoreBehaviour):
     @pytest.fixture
     def url(self, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'callbacks.db'}"
 
+
+def local_day(epoch: float) -> date:
+    return datetime.fromtimestamp(epoch, ISTANBUL).date()

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date, datetime
 
 from aiohttp import web
 
+from cti.domain.calendar import ISTANBUL
 from cti.domain.roles import Role
 from cti.domain.tickets import fields as check
 from cti.web.call_json import Json
@@ -28,12 +30,13 @@ from cti.web.errors import ApiError, invalid_parameter
 from cti.web.identity import actor_of, principal_of
 from cti.web.json_body import read_object, text_field
 from cti.web.ports import CallbackEntry
-from cti.web.query_params import page_limit, reject_unknown
+from cti.web.query_params import one, page_limit, reject_unknown, reject_unknown_or_repeated
 from cti.web.responses import json_ok
 from cti.web.state import ACCESS_AUDIT, CALLBACKS, DIALER, TICKETS
 from cti.web.ticket_access import detail_of
 from cti.web.ticket_errors import translating
 from cti.web.ticket_json import detail_json, ticket_json
+from dialer.day_summary import DaySummary
 
 routes = web.RouteTableDef()
 
@@ -74,6 +77,16 @@ async def list_callbacks(request: web.Request) -> web.Response:
         entries = [e for e in entries if e.assigned_to in (None, me)]
     await request.app[ACCESS_AUDIT].record(me, "list_callbacks", f"count={len(entries)}")
     return json_ok(queue_json(_mode(request), entries, time.time()))
+
+
+@routes.get("/api/callbacks/summary")
+@translating
+async def callback_summary(request: web.Request) -> web.Response:
+    """A day's feedback calls in figures for the team leader (today in Istanbul by default)."""
+    reject_unknown_or_repeated(request.query, frozenset({"day"}))
+    day = one(request.query, "day", date.fromisoformat) or datetime.now(ISTANBUL).date()
+    summary = await request.app[CALLBACKS].day_summary(day)
+    return json_ok(summary_json(summary))
 
 
 @routes.post("/api/callbacks/{callback_id}/take")
@@ -217,3 +230,17 @@ async def _own_call(request: web.Request, callback_id: int, actor: str) -> None:
     operator = await request.app[CALLBACKS].handled_by(callback_id)
     if operator is not None and operator != actor:
         raise NOT_YOUR_CALL
+
+
+def summary_json(summary: DaySummary) -> dict[str, object]:
+    return {
+        "day": summary.day.isoformat(),
+        "callbacks": dict(summary.callbacks),
+        "attempts": dict(summary.attempts),
+        "contact_rate": summary.contact_rate,
+        "satisfaction": {"average": summary.satisfaction_average,
+                         "count": summary.satisfaction_count},
+        "operators": [{"operator": name, "calls": figures.calls,
+                       "talk_seconds": round(figures.talk_seconds, 1)}
+                      for name, figures in summary.operators.items()],
+    }

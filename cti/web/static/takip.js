@@ -54,7 +54,11 @@ function selectTab(tab) {
 async function loadList(more) {
   try {
     if (S.tab === "failed") return showMessages(await api("GET", "/api/outbox?status=failed"));
-    if (S.tab === "callbacks") return showCallbacks(await api("GET", "/api/callbacks?limit=200"));
+    $("day-figures").hidden = S.tab !== "callbacks";
+    if (S.tab === "callbacks") {
+      showDay(await api("GET", "/api/callbacks/summary"));
+      return showCallbacks(await api("GET", "/api/callbacks?limit=200"));
+    }
     const cursor = more && S.cursor ? `&cursor=${encodeURIComponent(S.cursor)}` : "";
     const page = await api("GET", `/api/tickets?limit=50&${TABS[S.tab].query}${cursor}`);
     S.cursor = page.next_cursor;
@@ -81,6 +85,23 @@ function showTickets(tickets, more) {
   }
   if (!more && !tickets.length) body.append(el("tr", {}, el("td", { text: "Bekleyen yok / Nothing waiting", attrs: { colspan: 5 } })));
   $("more").hidden = !S.cursor;
+}
+
+const VERDICT = { confirmed: ["doğrulandı", "confirmed"], not_solved: ["çözülmedi", "not solved"],
+  wrong_number: ["yanlış numara", "wrong number"], unreachable: ["ulaşılamadı", "unreachable"],
+  cancelled: ["iptal", "cancelled"] };
+// Today's feedback calls in one paragraph: what the team leader would otherwise count by hand.
+function showDay(day) {
+  const done = Object.values(day.callbacks).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(day.callbacks).map(([k, n]) => `${n} ${pair(VERDICT[k] || [k, k])}`);
+  const rate = day.contact_rate === null ? "—" : `%${Math.round(day.contact_rate * 100)}`;
+  const score = day.satisfaction.average === null ? "—"
+    : `${day.satisfaction.average.toFixed(1)} (${day.satisfaction.count})`;
+  const people = day.operators.map((o) => `${o.operator} ${o.calls}`).join(", ") || "—";
+  $("day-figures").textContent = `Bugün / Today ${day.day}: ${done} tamamlandı / finished`
+    + (parts.length ? ` (${parts.join(", ")})` : "")
+    + ` · ulaşma oranı / contact rate ${rate} · memnuniyet / satisfaction ${score}`
+    + ` · görüşmeler / calls: ${people}`;
 }
 
 const SECTION = { calling: ["Aranıyor", "Calling"], waiting: ["Sırada", "Waiting"],
