@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.storage.models import CallbackAttemptRow, CallbackRow
@@ -134,6 +134,23 @@ class CallbackQueue:
     async def day_summary(self, day: date) -> DaySummary:
         """A day of feedback calls in figures (`dialer.day_summary`)."""
         return await day_summary(self._sessions, day)
+
+    async def awaiting_verdict(self) -> frozenset[str]:
+        """Operators whose last callback call ended and still waits for their verdict: they
+        are not free for the next call until they have recorded it."""
+        latest = (select(CallbackAttemptRow.callback_id,
+                         func.max(CallbackAttemptRow.seq).label("seq"))
+                  .group_by(CallbackAttemptRow.callback_id).subquery())
+        statement = (
+            select(CallbackAttemptRow.operator)
+            .join(latest, (latest.c.callback_id == CallbackAttemptRow.callback_id)
+                  & (latest.c.seq == CallbackAttemptRow.seq))
+            .join(CallbackRow, CallbackRow.id == CallbackAttemptRow.callback_id)
+            .where(CallbackRow.status == CallbackStatus.CONNECTED,
+                   CallbackAttemptRow.operator.is_not(None))
+        )
+        async with self._sessions() as session:
+            return frozenset(str(name) for name in await session.scalars(statement))
 
     async def handled_by(self, callback_id: int) -> str | None:
         """Who had the callback's latest call: the operator whose verdict it awaits (None

@@ -120,7 +120,8 @@ class Dialer:
                 or not self._config.hours.is_open(now)):
             return 0
         async with self._placing:
-            room = min(self._free_operators() - self._in_flight(),
+            busy = await self._callbacks.awaiting_verdict()
+            room = min(self._free_operators(busy) - self._in_flight(),
                        self._config.max_lines - len(self._tracker.known))
             placed = 0
             for due in await self._callbacks.due(now, room) if room > 0 else []:
@@ -174,9 +175,11 @@ class Dialer:
                  planned.attempt_id)
         return True
 
-    def _free_operators(self) -> int:
+    def _free_operators(self, awaiting_verdict: frozenset[str]) -> int:
+        """Members free in Asterisk's eyes who owe no verdict on their last call."""
         return sum(1 for op in self._live().members_of(FEEDBACK_QUEUE)
-                   if op.status(FEEDBACK_QUEUE) is DisplayStatus.AVAILABLE)
+                   if op.status(FEEDBACK_QUEUE) is DisplayStatus.AVAILABLE
+                   and op.name not in awaiting_verdict)
 
     def _in_flight(self) -> int:
         """Attempts that may still need an operator: not yet connected to one."""

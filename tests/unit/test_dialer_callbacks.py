@@ -483,6 +483,7 @@ class CallbackStoreBehaviour:
         await world.callbacks.advance(answered.attempt_id, state="connected", operator="fb1",
                                       at=WEDNESDAY + 10)
         await world.callbacks.end(answered.attempt_id, at=WEDNESDAY + 70)
+        assert await world.callbacks.awaiting_verdict() == {"fb1"}  # no next call before it
         number = (await world.callbacks.get(reached))
         assert number is not None
         await world.tickets.feedback_confirmed(number.ticket_number, None, "fb1")
@@ -497,6 +498,7 @@ class CallbackStoreBehaviour:
                 row = await session.get(CallbackRow, busy)
                 assert row is not None
                 row.next_attempt_at = WEDNESDAY
+        assert await world.callbacks.awaiting_verdict() == frozenset()  # fb1 gave theirs
         summary = await world.callbacks.day_summary(local_day(WEDNESDAY))
         assert summary.callbacks == {"confirmed": 1, "unreachable": 1}
         assert summary.attempts == {"answered": 1, "busy": 3}

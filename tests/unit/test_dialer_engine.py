@@ -81,8 +81,13 @@ class FakeCallbacks:
     ended: list[tuple[str, Outcome]] = field(default_factory=list)
     left_unfinished: list[Attempt] = field(default_factory=list)
 
+    awaiting: frozenset[str] = frozenset()
+
     async def due(self, now: float, limit: int) -> list[Due]:
         return self.due_now[:limit]
+
+    async def awaiting_verdict(self) -> frozenset[str]:
+        return self.awaiting
 
     async def plan(self, callback_id: int, now: float,
                    operator: str | None = None) -> PlannedAttempt | None:
@@ -207,3 +212,9 @@ async def test_a_call_an_operator_had_is_answered_though_its_end_was_missed() ->
     callbacks = FakeCallbacks(left_unfinished=[left])
     await dialer(callbacks, FakeAmi(channels=[]), live(free=1)).recover()
     assert callbacks.ended == [(ID, Outcome.ANSWERED)]  # the verdict is still the operator's
+
+
+async def test_an_operator_who_owes_a_verdict_gets_no_new_call() -> None:
+    callbacks = FakeCallbacks(due_now=due(1, 2), awaiting=frozenset({"op1000"}))
+    ami = FakeAmi()
+    assert await dialer(callbacks, ami, live(free=2)).pace() == 1  # op1001 only
