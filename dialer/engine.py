@@ -120,9 +120,11 @@ class Dialer:
                 or not self._config.hours.is_open(now)):
             return 0
         async with self._placing:
-            busy = await self._callbacks.awaiting_verdict()
-            room = min(self._free_operators(busy) - self._in_flight(),
+            room = min(self._free_operators(frozenset()) - self._in_flight(),
                        self._config.max_lines - len(self._tracker.known))
+            if room > 0:  # only then ask the database who still owes a verdict
+                busy = await self._callbacks.awaiting_verdict()
+                room = min(room, self._free_operators(busy) - self._in_flight())
             placed = 0
             for due in await self._callbacks.due(now, room) if room > 0 else []:
                 planned = await self._callbacks.plan(due.callback_id, now)

@@ -10,6 +10,7 @@ No. 6698, art. 12) before the data goes out.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -17,6 +18,7 @@ from cti.domain.numbers import mask_number
 from cti.domain.organisation import UnknownUnit
 from cti.domain.tickets.attachments import MAX_BYTES
 from cti.domain.tickets.errors import AttachmentRefused
+from cti.domain.tickets.ticket import Ticket
 from cti.storage.ticket_search import stored_phone
 from cti.web.errors import invalid_parameter
 from cti.web.files import download_headers, uploaded_file
@@ -94,12 +96,7 @@ async def change_ticket(request: web.Request) -> web.Response:
 @routes.post("/api/tickets/{number}/solve")
 @translating
 async def solve_ticket(request: web.Request) -> web.Response:
-    number = await visible_number(request)
-    body = await read_object(request, frozenset({"resolution"}))
-    resolution = text_field(body, "resolution", required=True)
-    assert resolution is not None
-    await request.app[TICKETS].solve_first_contact(number, resolution, actor_of(request))
-    return await detail_response(request, number)
+    return await _closing(request, request.app[TICKETS].solve_first_contact)
 
 
 @routes.post("/api/tickets/{number}/close")
@@ -107,11 +104,17 @@ async def solve_ticket(request: web.Request) -> web.Response:
 async def close_returned(request: web.Request) -> web.Response:
     """A request its unit returned that no municipal unit handles: closed, saying what was done
     (e.g. referred to the electricity distributor)."""
+    return await _closing(request, request.app[TICKETS].close_returned)
+
+
+async def _closing(request: web.Request,
+                   close: Callable[[str, str, str], Awaitable[Ticket]]) -> web.Response:
+    """A visible ticket closed by `close(number, resolution, actor)`, the body its resolution."""
     number = await visible_number(request)
     body = await read_object(request, frozenset({"resolution"}))
     resolution = text_field(body, "resolution", required=True)
     assert resolution is not None
-    await request.app[TICKETS].close_returned(number, resolution, actor_of(request))
+    await close(number, resolution, actor_of(request))
     return await detail_response(request, number)
 
 
