@@ -67,8 +67,8 @@ class Attempt:
 class AttemptEnd:
     """An attempt that has just ended, and what became of its callback.
 
-    `unreachable`: that was the last try (or the number does not exist); the caller closes
-    the ticket with `TicketStore.feedback_unreachable`.
+    `unreachable`: that was the last try (or the number does not exist); given the ticket
+    store, `CallbackStore.end` closed the ticket in the same transaction.
     """
 
     attempt_id: str

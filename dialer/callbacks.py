@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cti.domain.tickets import feedback
+from cti.domain.tickets.feedback import FeedbackEnd
 from cti.domain.tickets.fields import Channel
+from cti.domain.tickets.ticket import Ticket
 from cti.storage.models import CallbackAttemptRow, CallbackRow
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.ticket_rows import event_row
@@ -48,6 +51,18 @@ __all__ = ["Attempt", "AttemptEnd", "CallbackStore", "Due", "OutsideCallingHours
            "PlannedAttempt", "QueueItem"]
 
 log = logging.getLogger(__name__)
+
+
+class TicketEnds(Protocol):
+    """The ticket store's moves a callback makes inside its own transaction, so a callback
+    and its ticket never disagree (`cti.storage.tickets.TicketStore`)."""
+
+    async def start_feedback(self, session: AsyncSession, number: str, actor: str) -> Ticket:
+        ...
+
+    async def end_feedback(self, session: AsyncSession, number: str, end: FeedbackEnd,
+                           actor: str, *, score: int | None = None) -> Ticket: ...
+
 
 ACTOR = "dialer"
 PRIORITY = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
@@ -133,16 +148,17 @@ class CallbackStore(CallbackQueue):
     async def advance(self, attempt_id: str, *, state: AttemptState | str | None = None,
                       outcome: Outcome | None = None, cause: str | None = None,
                       operator: str | None = None, channel: str | None = None,
-                      at: float) -> str | None:
+                      at: float, tickets: TicketEnds | None = None) -> str | None:
         """Record what AMI said about an attempt (ringing → answered → queued → connected);
         idempotent, never moving it back. Pass state=connected when an operator takes the
-        call: an answered call that ends without one is abandoned. state=ended or an outcome
-        ends it as `end` does. Returns the ticket's number when this call moved the attempt
-        on (so "connected" is acted on once); None for a repeat, an ended or a foreign id."""
+        call: an answered call that ends without one is abandoned, and with `tickets` the
+        ticket moves to feedback in the same transaction. state=ended or an outcome ends it
+        as `end` does. Returns the ticket's number when this call moved the attempt on (so
+        "connected" is acted on once); None for a repeat, an ended or a foreign id."""
         step = None if state is None else AttemptState(state)
         if step is AttemptState.ENDED or outcome is not None:
             ended = await self.end(attempt_id, outcome=outcome, cause=cause, operator=operator,
-                                   channel=channel, at=at)
+                                   channel=channel, at=at, tickets=tickets)
             return None if ended is None else ended.ticket_number
         if step is None or not is_attempt_id(attempt_id):
             return None
@@ -154,17 +170,23 @@ class CallbackStore(CallbackQueue):
             if not moved_on(row, step, at):
                 return None
             callback = await locked_callback(session, row.callback_id, at)
+            number = await _number(session, callback.ticket_id)
             if step is AttemptState.CONNECTED:
                 connected(callback)
-            return await _number(session, callback.ticket_id)
+                if tickets is not None and await _still_resolved(session, callback.ticket_id):
+                    await tickets.start_feedback(session, number, row.operator or ACTOR)
+            return number
 
     async def end(self, attempt_id: str, *, outcome: Outcome | None = None,
                   cause: str | None = None, operator: str | None = None,
-                  channel: str | None = None, at: float) -> AttemptEnd | None:
+                  channel: str | None = None, at: float,
+                  tickets: TicketEnds | None = None) -> AttemptEnd | None:
         """End an attempt, once: its outcome (None: from how far it got), its callback settled
         (connected for the verdict, waiting for the next try after the spacing moved into
         calling hours, or done as unreachable after the last), and a "callback_attempt" entry
-        in the ticket's trail. None if it ended already or is not ours."""
+        in the ticket's trail. After the last try, `tickets` closes the ticket as unreachable
+        (or a wrong number) in the same transaction. None if it ended already or is not
+        ours."""
         if not is_attempt_id(attempt_id):
             return None
         async with self._sessions.begin() as session:
@@ -172,7 +194,25 @@ class CallbackStore(CallbackQueue):
             if row is None:
                 return None
             noted(row, operator, channel)
-            return await self._end(session, row, outcome, cause, at)
+            ended = await self._end(session, row, outcome, cause, at)
+            if ended.unreachable and tickets is not None:
+                await _close_unreached(session, tickets, ended)
+            return ended
+
+    async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,
+                      now: float, *, tickets: TicketEnds,
+                      score: int | None = None) -> Ticket | None:
+        """The operator's verdict: the callback done and its ticket moved (`end`, with the
+        citizen's 1-5) in one transaction; None if the callback was finished already.
+        InvalidTransition (nothing written) if the ticket left resolved/feedback."""
+        async with self._sessions.begin() as session:
+            ticket_id = await self._close(session, callback_id, Verdict(verdict), now)
+            if ticket_id is None:
+                return None
+            number = await _number(session, ticket_id)
+            ticket = await tickets.end_feedback(session, number, end, actor, score=score)
+        log.info("callback %d closed as %s by %s", callback_id, verdict, actor)
+        return ticket
 
     async def _end(self, session: AsyncSession, row: CallbackAttemptRow,
                    outcome: Outcome | None, cause: str | None, at: float) -> AttemptEnd:
@@ -182,10 +222,10 @@ class CallbackStore(CallbackQueue):
         callback = await locked_callback(session, row.callback_id, at)
         settlement = settle(self._config, status=CallbackStatus(callback.status),
                             attempts=callback.attempts, outcome=final, at=at)
-        if (settlement is not None and settlement.status is CallbackStatus.WAITING
-                and await session.scalar(_STILL_RESOLVED.where(
-                    TicketRow.id == callback.ticket_id)) is None):
-            # Reopened or closed during the call: nothing left to ask the citizen.
+        if (settlement is not None and settlement.status is not CallbackStatus.CONNECTED
+                and not await _still_resolved(session, callback.ticket_id)):
+            # Reopened or closed during the call: nothing left to ask the citizen, and no
+            # "unreachable" to close it with.
             settlement = Settlement(CallbackStatus.CANCELLED, verdict=Verdict.CANCELLED)
         callback.last_outcome = final
         if settlement is not None:
@@ -203,18 +243,24 @@ class CallbackStore(CallbackQueue):
         """Done with the operator's verdict (a `Verdict`; "cancelled" cancels it); False if it
         was finished already. ValueError for any other outcome."""
         verdict = Verdict(outcome)
+        async with self._sessions.begin() as session:
+            closed = await self._close(session, callback_id, verdict, now) is not None
+        if closed:
+            log.info("callback %d closed as %s by %s", callback_id, verdict, actor)
+        return closed
+
+    async def _close(self, session: AsyncSession, callback_id: int, verdict: Verdict,
+                     now: float) -> int | None:
+        """Finish an unfinished callback; its ticket's id, or None if it was finished."""
         closing = (
             update(CallbackRow)
             .where(CallbackRow.id == callback_id, CallbackRow.status.in_(UNFINISHED))
             .values(status=CallbackStatus.CANCELLED if verdict is Verdict.CANCELLED
                     else CallbackStatus.DONE, outcome=verdict, done_at=now, updated_at=now)
-            .returning(CallbackRow.id)
+            .returning(CallbackRow.ticket_id)
         )
-        async with self._sessions.begin() as session:
-            closed = (await session.execute(closing)).scalar_one_or_none() is not None
-        if closed:
-            log.info("callback %d closed as %s by %s", callback_id, verdict, actor)
-        return closed
+        ticket_id: int | None = (await session.execute(closing)).scalar_one_or_none()
+        return ticket_id
 
     async def cancel_for_ticket(self, session: AsyncSession, *, ticket_id: int,
                                 now: float) -> int:
@@ -246,6 +292,19 @@ def _claimable(operator: str | None, now: float) -> tuple[Any, ...]:
     if operator is None:  # progressive: due, and not held by anyone for preview
         return CallbackRow.assigned_to.is_(None), CallbackRow.next_attempt_at <= now
     return (or_(CallbackRow.assigned_to.is_(None), CallbackRow.assigned_to == operator),)
+
+
+async def _still_resolved(session: AsyncSession, ticket_id: int) -> bool:
+    found = await session.scalar(_STILL_RESOLVED.where(TicketRow.id == ticket_id))
+    return found is not None
+
+
+async def _close_unreached(session: AsyncSession, tickets: TicketEnds, ended: AttemptEnd) -> None:
+    """The last try failed: the ticket closes on the unit's resolution, saying why (`_end`
+    cancelled the callback instead if the ticket was moved during the call)."""
+    end = (feedback.wrong_number() if ended.outcome is Outcome.INVALID_NUMBER
+           else feedback.unreachable(ended.attempts))
+    await tickets.end_feedback(session, ended.ticket_number, end, ACTOR)
 
 
 async def _number(session: AsyncSession, ticket_id: int) -> str:

@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 PACE_EVERY = 1.0  # seconds between looks at free operators when nothing else wakes us
 SETTLE = 3.0  # seconds an Originate's channel may take to appear after Asterisk accepted it
 SILENT_FAILURE = 5.0  # seconds a failed Originate's hangup may come after its answer
-DIALER = "dialer"
 
 
 class Ami(Protocol):
@@ -218,22 +217,15 @@ class Dialer:
             await self._end(fact.attempt_id, _outcome(fact.facts), _cause(fact.facts))
             self._wake.set()
             return
-        number = await self._callbacks.advance(
+        # Connected: the ticket moves to feedback in the callback's own transaction.
+        await self._callbacks.advance(
             fact.attempt_id, state=fact.step.value, operator=fact.facts.operator,
-            channel=fact.facts.channel, at=now)
-        if fact.step is Step.CONNECTED and number is not None:
-            await self._tickets.feedback_started(number, fact.facts.operator or DIALER)
+            channel=fact.facts.channel, at=now, tickets=self._tickets)
 
     async def _end(self, attempt_id: str, outcome: Outcome, cause: str | None) -> None:
-        ended = await self._callbacks.end(attempt_id, outcome=outcome, cause=cause,
-                                          at=self._clock())
-        if ended is None or not ended.unreachable:
-            return
-        if ended.outcome is Outcome.INVALID_NUMBER:
-            await self._tickets.feedback_wrong_number(ended.ticket_number, DIALER)
-        else:
-            await self._tickets.feedback_unreachable(ended.ticket_number, DIALER,
-                                                     ended.attempts)
+        # After the last try the ticket closes in the same transaction as the callback.
+        await self._callbacks.end(attempt_id, outcome=outcome, cause=cause, at=self._clock(),
+                                  tickets=self._tickets)
 
     def _end_if_silent(self, attempt_id: str) -> None:
         """An Originate that failed may leave no channel whose hangup would end it (Asterisk

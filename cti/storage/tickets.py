@@ -21,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti.domain.deadlines import DeadlineRules, deadline_rules
 from cti.domain.notices import DEFAULT as DEFAULT_NOTICES
 from cti.domain.notices import CitizenNotices
+from cti.domain.tickets import feedback
 from cti.domain.tickets import fields as check
 from cti.domain.tickets.attachments import Attachment, accepted_type, clean_filename
 from cti.domain.tickets.errors import InvalidTicket, InvalidTransition, TicketNotFound
+from cti.domain.tickets.feedback import FeedbackEnd
 from cti.domain.tickets.fields import Priority
 from cti.domain.tickets.lifecycle import Diff, created, diff_of, moved, opened, patched
 from cti.domain.tickets.numbering import format_number, year_of
@@ -268,66 +270,91 @@ class TicketStore:
 
     async def feedback_started(self, number: str, actor: str) -> Ticket:
         """A feedback operator has the citizen on the line (resolved → feedback)."""
-        return await self._feedback(number, actor, TicketStatus.FEEDBACK)
+        async with self._sessions.begin() as session:
+            return await self.start_feedback(session, number, actor)
+
+    async def start_feedback(self, session: AsyncSession, number: str, actor: str) -> Ticket:
+        """`feedback_started` inside the caller's transaction; InvalidTransition unless the
+        ticket is resolved or in feedback already (then it stays as it is)."""
+        row = await _locked(session, number)
+        ticket = to_ticket(row)
+        if ticket.status not in _FEEDBACK_FROM:
+            raise InvalidTransition(ticket.status.value, TicketStatus.FEEDBACK.value)
+        if ticket.status is TicketStatus.RESOLVED:
+            ticket = await self._feedback_step(session, row.id, ticket, TicketStatus.FEEDBACK,
+                                               actor, self._clock())
+            write(row, ticket)
+        return ticket
 
     async def feedback_confirmed(self, number: str, note: str | None, actor: str) -> Ticket:
         """The citizen confirms it is solved: closed."""
-        return await self._feedback(number, actor, TicketStatus.CLOSED,
-                                    note=note or "Vatandaş çözüldüğünü doğruladı")
+        return await self.feedback_ended(number, feedback.confirmed(note), actor)
 
     async def feedback_not_solved(self, number: str, words: str, actor: str) -> Ticket:
         """The citizen says it is not solved: back to the same unit (fresh deadlines), one
         priority step higher, with the citizen's words in the trail."""
-        words = _required_note("words", words)
-        return await self._feedback(number, actor, TicketStatus.REOPENED, note=words,
-                                    raise_priority=True)
+        return await self.feedback_ended(number, feedback.not_solved(words), actor)
 
     async def feedback_unreachable(self, number: str, actor: str, attempts: int) -> Ticket:
         """No answer after the last attempt: closed on the unit's resolution, saying so."""
-        return await self._feedback(number, actor, TicketStatus.CLOSED,
-                                    note=f"Vatandaşa {attempts} denemede ulaşılamadı")
+        return await self.feedback_ended(number, feedback.unreachable(attempts), actor)
 
     async def feedback_wrong_number(self, number: str, actor: str) -> Ticket:
         """The number reached someone else: closed on the unit's resolution, saying so."""
-        return await self._feedback(number, actor, TicketStatus.CLOSED,
-                                    note="Yanlış numara: vatandaşa ulaşılamadı")
+        return await self.feedback_ended(number, feedback.wrong_number(), actor)
 
     async def set_satisfaction(self, number: str, score: int, actor: str) -> Ticket:
         """The citizen's 1-5 in the survey after the feedback call."""
-        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-            raise InvalidTicket("satisfaction", "1 to 5")
+        _check_score(score)
         now = self._clock()
         async with self._sessions.begin() as session:
             row = await _locked(session, number)
-            ticket = to_ticket(row)
-            after = dataclasses.replace(ticket, satisfaction=score, updated_at=now)
-            session.add(event_row(row.id, now, actor, "survey", diff_of(ticket, after)))
+            after = _scored(session, row, to_ticket(row), score, actor, now)
             write(row, after)
         return after
 
-    async def _feedback(self, number: str, actor: str, final: TicketStatus, *,
-                        note: str | None = None, raise_priority: bool = False) -> Ticket:
-        """From resolved (through feedback) or feedback to `final`, the note on the last step;
-        InvalidTransition from anywhere else."""
+    async def end_feedback(self, session: AsyncSession, number: str, end: FeedbackEnd,
+                           actor: str, *, score: int | None = None) -> Ticket:
+        """Inside the caller's transaction (which settles the callback with it, so the two
+        never disagree): from resolved (through feedback) or feedback to `end.status`, with
+        the citizen's 1-5 when given; InvalidTransition from anywhere else."""
+        if end.status is TicketStatus.REOPENED:  # the unit reads the citizen's words
+            end = dataclasses.replace(end, note=_required_note("words", end.note))
+        if score is not None:
+            _check_score(score)
         now = self._clock()
+        row = await _locked(session, number)
+        ticket = to_ticket(row)
+        if ticket.status not in _FEEDBACK_FROM:
+            raise InvalidTransition(ticket.status.value, end.status.value)
+        if ticket.status is TicketStatus.RESOLVED:
+            ticket = await self._feedback_step(session, row.id, ticket, TicketStatus.FEEDBACK,
+                                               actor, now)
+        ticket = await self._feedback_step(session, row.id, ticket, end.status, actor, now,
+                                           end=end)
+        if score is not None:
+            ticket = _scored(session, row, ticket, score, actor, now)
+        write(row, ticket)
+        return ticket
+
+    async def feedback_ended(self, number: str, end: FeedbackEnd, actor: str, *,
+                             score: int | None = None) -> Ticket:
+        """`end_feedback` in a transaction of its own."""
         async with self._sessions.begin() as session:
-            row = await _locked(session, number)
-            ticket = to_ticket(row)
-            if ticket.status not in _FEEDBACK_FROM:
-                raise InvalidTransition(ticket.status.value, final.value)
-            steps = list(dict.fromkeys(
-                s for s in (TicketStatus.FEEDBACK, final) if s is not ticket.status))
-            for index, status in enumerate(steps):
-                last = index == len(steps) - 1
-                previous = ticket.status
-                ticket, diff = await self._step(session, row.id, ticket, status, now)
-                if last and raise_priority:
-                    raised = dataclasses.replace(ticket, priority=_raised(ticket.priority))
-                    diff, ticket = {**diff, **diff_of(ticket, raised)}, raised
-                session.add(event_row(row.id, now, actor, "status",
-                                      _noted(diff, note if last else None)))
-                await self._effects.announce(session, row.id, previous, ticket, actor, now)
-            write(row, ticket)
+            return await self.end_feedback(session, number, end, actor, score=score)
+
+    async def _feedback_step(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
+                             status: TicketStatus, actor: str, now: float, *,
+                             end: FeedbackEnd | None = None) -> Ticket:
+        """One step of a feedback call, its trail entry and its effects; `end` on the last."""
+        previous = ticket.status
+        ticket, diff = await self._step(session, ticket_id, ticket, status, now)
+        if end is not None and end.raise_priority:
+            raised = dataclasses.replace(ticket, priority=_raised(ticket.priority))
+            diff, ticket = {**diff, **diff_of(ticket, raised)}, raised
+        session.add(event_row(ticket_id, now, actor, "status",
+                              _noted(diff, end.note if end else None)))
+        await self._effects.announce(session, ticket_id, previous, ticket, actor, now)
         return ticket
 
     async def link_call(self, number: str, call_id: str, actor: str) -> bool:
@@ -477,6 +504,19 @@ _ANSWERABLE = frozenset({TicketStatus.FORWARDED, TicketStatus.IN_PROGRESS,
 
 def _raised(priority: Priority) -> Priority:
     return _PRIORITIES[min(_PRIORITIES.index(priority) + 1, len(_PRIORITIES) - 1)]
+
+
+def _check_score(score: int) -> None:
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidTicket("satisfaction", "1 to 5")
+
+
+def _scored(session: AsyncSession, row: TicketRow, ticket: Ticket, score: int, actor: str,
+            now: float) -> Ticket:
+    """The ticket with the citizen's 1-5 from the feedback call, its "survey" entry added."""
+    after = dataclasses.replace(ticket, satisfaction=score, updated_at=now)
+    session.add(event_row(row.id, now, actor, "survey", diff_of(ticket, after)))
+    return after
 
 
 def _required_note(field: str, value: str) -> str:

@@ -9,12 +9,14 @@ from typing import Protocol
 
 from cti.domain.calls.record import CallRecord, Outcome
 from cti.domain.tickets.attachments import Attachment
+from cti.domain.tickets.feedback import FeedbackEnd
 from cti.domain.tickets.records import TicketDetail
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import Ticket, TicketDraft, TicketPatch
 from cti.storage.access_audit import AccessEntry
 from cti.storage.call_search import CallPage
 from cti.storage.ticket_search import TicketPage
+from dialer.callbacks import TicketEnds
 from dialer.day_summary import DaySummary
 
 
@@ -55,8 +57,9 @@ class HealthProbe(Protocol):
     def check(self) -> Awaitable[Mapping[str, ComponentHealth]]: ...
 
 
-class Tickets(Protocol):
-    """The ticket store (`cti.storage.tickets.TicketStore`), as the tickets routes use it."""
+class Tickets(TicketEnds, Protocol):
+    """The ticket store (`cti.storage.tickets.TicketStore`), as the tickets routes use it,
+    and the moves a feedback verdict makes inside the callback's transaction."""
 
     async def create(self, draft: TicketDraft, actor: str, call_id: str | None = None) -> Ticket:
         ...
@@ -206,8 +209,11 @@ class Callbacks(Protocol):
         waiting or another operator has it."""
         ...
 
-    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> bool:
-        """Done with the operator's verdict; False if it was finished already."""
+    async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,
+                      now: float, *, tickets: TicketEnds,
+                      score: int | None = None) -> Ticket | None:
+        """The operator's verdict: the callback done and its ticket moved by `end`, in one
+        transaction; None if the callback was finished already."""
         ...
 
 

@@ -19,7 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Handler
 
 from cti.domain.roles import Principal, Role
-from cti.domain.tickets.ticket import TicketDraft
+from cti.domain.tickets.feedback import FeedbackEnd
+from cti.domain.tickets.ticket import Ticket, TicketDraft
 from cti.storage.access_audit import AccessAudit
 from cti.storage.call_log import CallLog
 from cti.storage.db import create_engine, session_factory
@@ -113,12 +114,15 @@ class MemoryCallbacks:
         entry.assigned_to = operator
         return entry
 
-    async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> bool:
+    async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,
+                      now: float, *, tickets: TicketStore,
+                      score: int | None = None) -> Ticket | None:
         entry = self.entries[callback_id]
         if entry.status == "done":
-            return False
-        entry.status, entry.outcome = "done", outcome
-        return True
+            return None
+        ticket = await tickets.feedback_ended(entry.ticket_number, end, actor, score=score)
+        entry.status, entry.outcome = "done", verdict
+        return ticket
 
     def connect(self, callback_id: int, attempt_id: str, operator: str = "fb2001") -> None:
         """What the dialer does when the citizen answers and an operator takes the call."""

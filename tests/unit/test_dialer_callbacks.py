@@ -16,7 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.domain.calendar import ISTANBUL
+from cti.domain.tickets import feedback
+from cti.domain.tickets.errors import InvalidTicket, InvalidTransition
 from cti.domain.tickets.fields import Channel, Priority
+from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft
 from cti.storage.db import create_engine, session_factory
 from cti.storage.migrate import upgrade
@@ -389,6 +392,100 @@ class CallbackStoreBehaviour:
         ended = await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 30)
         assert ended is not None and ended.status is CallbackStatus.DONE
         assert (await world.callback(callback_id)).outcome == "wrong_number"
+
+    # ------------------------------------------ a callback and its ticket never disagree
+    async def test_the_last_failed_try_closes_the_ticket_in_the_same_transaction(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        now = WEDNESDAY
+        for _ in range(CONFIG.max_attempts):
+            planned = await world.callbacks.plan(callback_id, now)
+            assert planned is not None
+            ended = await world.callbacks.end(planned.attempt_id, outcome=Outcome.BUSY,
+                                              at=now + 5, tickets=world.tickets)
+            assert ended is not None
+            now = ended.next_attempt_at or now
+        assert ended.unreachable
+        ticket = await world.tickets.get(planned.ticket_number)
+        assert ticket is not None and ticket.status is TicketStatus.CLOSED
+        notes = [e.changes.get("note") for e in await world.tickets.events(ticket.number)]
+        assert [None, f"Vatandaşa {CONFIG.max_attempts} denemede ulaşılamadı"] in notes
+
+    async def test_a_number_that_does_not_exist_closes_the_ticket_as_a_wrong_number(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.callbacks.end(planned.attempt_id, outcome=Outcome.INVALID_NUMBER,
+                                  at=WEDNESDAY + 2, tickets=world.tickets)
+        events = await world.tickets.events(planned.ticket_number)
+        assert events[-1].changes["note"] == [None, "Yanlış numara: vatandaşa ulaşılamadı"]
+        assert events[-1].changes["status"] == ["feedback", "closed"]
+
+    async def test_a_ticket_closed_by_hand_during_the_last_try_is_left_alone(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.tickets.transition(planned.ticket_number, TicketStatus.CLOSED, "sup1",
+                                       "Vatandaş yerinde doğruladı")
+        ended = await world.callbacks.end(planned.attempt_id, outcome=Outcome.INVALID_NUMBER,
+                                          at=WEDNESDAY + 2, tickets=world.tickets)
+        assert ended is not None and not ended.unreachable
+        assert (await world.callback(callback_id)).status == "cancelled"
+        moves = [e for e in await world.tickets.events(planned.ticket_number)
+                 if e.action == "status"]
+        assert moves[-1].actor == "sup1"  # nothing written over the supervisor's close
+
+    async def test_connected_moves_the_ticket_to_feedback_with_the_callback(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        ticket = await world.tickets.get(planned.ticket_number)
+        assert ticket is not None and ticket.status is TicketStatus.FEEDBACK
+        events = await world.tickets.events(ticket.number)
+        assert events[-1].actor == "fb1"
+
+    async def test_a_verdict_closes_the_callback_and_moves_the_ticket_together(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved(priority=Priority.NORMAL)
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        ticket = await world.callbacks.verdict(
+            callback_id, "not_solved", feedback.not_solved("Çukur hâlâ orada"), "fb1",
+            WEDNESDAY + 60, tickets=world.tickets, score=2)
+        assert ticket is not None
+        assert (ticket.status, ticket.priority, ticket.satisfaction) == (
+            TicketStatus.REOPENED, Priority.HIGH, 2)
+        assert (await world.callback(callback_id)).outcome == "not_solved"
+        assert await world.callbacks.verdict(
+            callback_id, "confirmed", feedback.confirmed(), "fb1", WEDNESDAY + 61,
+            tickets=world.tickets) is None  # finished already: nothing moves
+        again = await world.tickets.get(planned.ticket_number)
+        assert again is not None and again.status is TicketStatus.REOPENED
+
+    async def test_a_verdict_the_ticket_refuses_leaves_the_callback_open(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        with pytest.raises(InvalidTicket):  # the unit must read the citizen's words
+            await world.callbacks.verdict(callback_id, "not_solved", feedback.not_solved(" "),
+                                          "fb1", WEDNESDAY + 60, tickets=world.tickets)
+        await world.tickets.feedback_confirmed(planned.ticket_number, None, "fb2")
+        with pytest.raises(InvalidTransition):  # closed by another hand meanwhile
+            await world.callbacks.verdict(callback_id, "confirmed", feedback.confirmed(),
+                                          "fb1", WEDNESDAY + 61, tickets=world.tickets)
+        assert (await world.callback(callback_id)).status == "calling"  # rolled back
 
     async def test_an_unknown_verdict_is_refused(self, world: World) -> None:
         callback_id = await world.resolved()

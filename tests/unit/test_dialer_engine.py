@@ -101,7 +101,7 @@ class FakeCallbacks:
         return None
 
     async def end(self, attempt_id: str, *, outcome: Outcome, cause: str | None,
-                  at: float) -> None:
+                  at: float, tickets: object = None) -> None:
         self.ended.append((attempt_id, outcome))
 
     async def unfinished(self) -> list[Attempt]:

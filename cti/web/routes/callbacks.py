@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 
 from aiohttp import web
 
 from cti.domain.calendar import ISTANBUL
 from cti.domain.roles import Role
+from cti.domain.tickets import feedback
 from cti.domain.tickets import fields as check
+from cti.domain.tickets.feedback import FeedbackEnd
 from cti.web.call_json import Json
 from cti.web.callback_json import callback_json, queue_json
 from cti.web.errors import ApiError, invalid_parameter
@@ -45,6 +48,11 @@ OUTCOMES = ("confirmed", "not_solved", "wrong_number")
 OUTCOME_FIELDS = frozenset({"outcome", "words", "satisfaction"})
 # A verdict is recorded while the call is on (or the citizen has just hung up).
 _AWAITING_VERDICT = frozenset({"calling", "connected"})
+_ENDS: dict[str, Callable[[str | None], FeedbackEnd]] = {
+    "confirmed": feedback.confirmed,
+    "not_solved": lambda words: feedback.not_solved(words or ""),
+    "wrong_number": lambda _: feedback.wrong_number(),
+}
 _ID = re.compile(r"[1-9][0-9]{0,8}")  # within a 32-bit id column on PostgreSQL
 _ATTEMPT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -133,17 +141,13 @@ async def outcome(request: web.Request) -> web.Response:
     entry = await _callback(request, callback_id)
     if entry.status not in _AWAITING_VERDICT:
         raise NO_VERDICT
-    tickets, actor, number = request.app[TICKETS], actor_of(request), entry.ticket_number
+    actor = actor_of(request)
     await _own_call(request, callback_id, actor)
-    if verdict == "confirmed":
-        ticket = await tickets.feedback_confirmed(number, words, actor)
-    elif verdict == "not_solved":
-        ticket = await tickets.feedback_not_solved(number, words or "", actor)
-    else:
-        ticket = await tickets.feedback_wrong_number(number, actor)
-    if score is not None:
-        ticket = await tickets.set_satisfaction(number, score, actor)
-    if not await request.app[CALLBACKS].close(callback_id, verdict, actor, time.time()):
+    # The callback done and its ticket moved in one transaction: never one without the other.
+    ticket = await request.app[CALLBACKS].verdict(
+        callback_id, verdict, _ENDS[verdict](words), actor, time.time(),
+        tickets=request.app[TICKETS], score=score)
+    if ticket is None:
         raise NO_VERDICT  # another hand closed it meanwhile
     closed = await _callback(request, callback_id)
     return json_ok({"callback": callback_json(closed), "ticket": ticket_json(ticket)})

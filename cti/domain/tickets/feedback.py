@@ -1,0 +1,36 @@
+"""How a feedback call ends a resolved ticket: closed, or reopened to the same unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cti.domain.tickets.status import TicketStatus
+
+
+@dataclass(frozen=True)
+class FeedbackEnd:
+    """Where the ticket goes, the note on that last step, and whether its priority rises."""
+
+    status: TicketStatus
+    note: str
+    raise_priority: bool = False
+
+
+def confirmed(words: str | None = None) -> FeedbackEnd:
+    """The citizen confirms it is solved."""
+    return FeedbackEnd(TicketStatus.CLOSED, words or "Vatandaş çözüldüğünü doğruladı")
+
+
+def not_solved(words: str) -> FeedbackEnd:
+    """The citizen says it is not: back to the unit, one priority step higher."""
+    return FeedbackEnd(TicketStatus.REOPENED, words, raise_priority=True)
+
+
+def unreachable(attempts: int) -> FeedbackEnd:
+    """No answer after the last attempt: closed on the unit's resolution."""
+    return FeedbackEnd(TicketStatus.CLOSED, f"Vatandaşa {attempts} denemede ulaşılamadı")
+
+
+def wrong_number() -> FeedbackEnd:
+    """The number reached someone else, or does not exist."""
+    return FeedbackEnd(TicketStatus.CLOSED, "Yanlış numara: vatandaşa ulaşılamadı")
