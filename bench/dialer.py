@@ -6,17 +6,19 @@ operators it needs (endpoints from 1020, ten per SIPp softphone that answers aft
 --answer seconds and hangs up after about --talk seconds), runs the whole CTI in-process
 (`running_services`, progressive dialer, calling hours always open), puts the operators in
 the `alo153-feedback` queue over AMI, and resolves --tickets phoned-in requests, each with its
-own citizen number; one SIPp citizen phone answers every callback after --ring seconds.
+own citizen number; one SIPp citizen phone answers every callback after --ring seconds, stays
+on when the operator hangs up, and presses 4 in the keypad survey.
 
 It waits until every callback has been answered and handed over (or --timeout), then reads the
 dialer's own record (callback_attempts) and prints:
 - calls per hour: answered callbacks handed to an operator, per hour of the run;
-- operator idle time between calls: from an operator's call ending (plus the --wrapup
+- operator idle time between calls: from an operator hanging up (plus the --wrapup
   after-call work, which is theirs) to their next call being connected; the simulated
   operators record their verdict within about 0.1 s of the call's end, and that is counted
   too (target: at most the citizen's ring time plus 2 s);
 - abandoned answered calls: citizens who picked up and hung up before an operator took them
-  (target: 0; the progressive pacing places no call without a free operator for it).
+  (target: 0; the progressive pacing places no call without a free operator for it);
+- the keypad survey: its median length after the operator left, and the tickets scored.
 
 Needs root and a free sandbox (no Asterisk or SIPp of the project running); stops everything
 it started, also on Ctrl-C.
@@ -126,8 +128,11 @@ async def _phones(stack: contextlib.AsyncExitStack, groups: list[list[str]],
         phone = await SippProcess.start(operator_command(OperatorPhone(
             extension=group[0], ring_seconds=args.answer, talk_seconds=args.talk)))
         stack.push_async_callback(phone.stop, 1.0)
-    citizens = await SippProcess.start(callback_command(
-        CallbackPhone(behaviour="answer", ring_seconds=args.ring, talk_seconds=0)))
+    # Each citizen stays on after the operator hangs up and presses 4 in the keypad survey,
+    # a second or so after the operator has left.
+    citizens = await SippProcess.start(callback_command(CallbackPhone(
+        behaviour="answer", ring_seconds=args.ring, talk_seconds=0, press="4",
+        press_after=args.answer + args.talk + 1.5)))
     stack.push_async_callback(citizens.stop, 1.0)
 
 
@@ -201,23 +206,42 @@ async def _figures(services: object, started: float, wrapup: float) -> dict[str,
     for attempt in handed:
         calls_of[attempt.operator or "?"].append(attempt)
     idle = sorted(
-        later.connected_at - earlier.ended_at - wrapup
+        later.connected_at - _operator_end(earlier) - wrapup
         for calls in calls_of.values()
         for earlier, later in zip(sorted(calls, key=_connected),
                                   sorted(calls, key=_connected)[1:], strict=False)
         if earlier.ended_at is not None and later.connected_at is not None
     )
+    surveyed = [a for a in handed if a.left_at is not None and a.ended_at is not None]
     return {
         "calls_per_hour": len(handed) / span * 3600,
         "idle_s_p50": percentile(idle, 0.5) if idle else 0.0,
         "idle_s_p90": percentile(idle, 0.9) if idle else 0.0,
         "idle_s_max": idle[-1] if idle else 0.0,
         "abandoned": sum(a.outcome == "abandoned" for a in attempts),
+        "survey_s_p50": percentile(sorted(a.ended_at - a.left_at for a in surveyed), 0.5)
+        if surveyed else 0.0,
+        "scored": await _scored(sessions),
         "answered": len(handed),
         "attempts": len(attempts),
         "operators_used": len(calls_of),
         "run_s": span,
     }
+
+
+def _operator_end(attempt: object) -> float:
+    """When the operator's part ended: they hung up (the citizen went on to the survey)."""
+    return float(attempt.left_at or attempt.ended_at)  # type: ignore[attr-defined]
+
+
+async def _scored(sessions: object) -> int:
+    from sqlalchemy import func, select
+
+    from cti.storage.models import Ticket as TicketRow
+
+    async with sessions() as session:  # type: ignore[operator]
+        return int(await session.scalar(select(func.count()).select_from(TicketRow).where(
+            TicketRow.satisfaction.is_not(None))) or 0)
 
 
 def _connected(attempt: object) -> float:

@@ -67,6 +67,7 @@ from cti.web.server import serving
 from dialer.callbacks import CallbackStore
 from dialer.config import DialerConfig, DialerMode
 from dialer.engine import Dialer
+from dialer.survey import SurveyConfig
 
 log = logging.getLogger(__name__)
 
@@ -209,9 +210,11 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     live: LiveBus = RedisLiveBus(redis) if redis is not None else InProcessBus()
     keeper = LiveStateKeeper(live)
+    survey = SurveyConfig.from_settings(settings)
     agi = FastAgiServer(
-        agi_scripts.routes(callers),
-        host=settings.agi_host, port=settings.agi_port,
+        agi_scripts.routes(callers, agi_scripts.survey.route(
+            stores.callbacks, stores.tickets.set_satisfaction, survey)),
+        host=settings.agi_host, port=settings.agi_port, budgets=agi_scripts.budgets(survey),
     )
     resync = LinkResync(ingest, writer, reconciler)
 

@@ -88,6 +88,12 @@ class Settings:
     dialer_caller_id: str = dialer.DEFAULT_CALLER_ID
     dialer_ring_seconds: float = 30.0
     dialer_max_lines: int = 20
+    # After the operator leaves a feedback call, the citizen may rate it 1-5 on the keypad
+    # (FastAGI `survey`): on or off; the centre's recorded question (a beep follows it) and
+    # thanks, as absolute paths or names under Asterisk's sounds directory, no extension.
+    dialer_survey: bool = True
+    dialer_survey_prompt: str = dialer.DEFAULT_SURVEY_PROMPT
+    dialer_survey_thanks: str = dialer.DEFAULT_SURVEY_THANKS
     # `cti serve` runs the feedback dialer; false when `cti dialer` runs it as its own process
     # (never both: each would count the same free operators).
     dialer_in_serve: bool = True

@@ -22,7 +22,7 @@ def final_outcome(reached: AttemptState, outcome: Outcome | None) -> Outcome:
     """The outcome an attempt ends with, from the caller's and how far the call got (`reached`,
     its state before the end): "answered" with no operator ever on the line is an abandoned
     call; without an outcome, an answered call is taken as answered, any other as unknown."""
-    if reached is AttemptState.CONNECTED:
+    if reached.rank >= AttemptState.CONNECTED.rank:
         return Outcome.ANSWERED  # an operator had the citizen, whatever the hangup says
     picked_up = reached.rank >= AttemptState.ANSWERED.rank
     if outcome is None or (outcome is Outcome.UNKNOWN and picked_up):

@@ -49,6 +49,8 @@ def moved_on(row: CallbackAttemptRow, state: AttemptState, at: float) -> bool:
         row.answered_at = at
     if state is AttemptState.CONNECTED:
         row.connected_at = at
+    if state is AttemptState.LEFT:
+        row.left_at = at
     return True
 
 

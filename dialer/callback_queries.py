@@ -64,4 +64,5 @@ def to_attempt(row: Row[CallbackAttemptRow, str]) -> Attempt:
         attempt.id, attempt.callback_id, attempt.seq, number, attempt.phone,
         AttemptState(attempt.state), attempt.operator, attempt.placed_at, attempt.answered_at,
         attempt.connected_at, attempt.ended_at, attempt.outcome, attempt.cause, attempt.channel,
+        attempt.left_at,
     )

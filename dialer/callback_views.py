@@ -61,6 +61,7 @@ class Attempt:
     outcome: str | None
     cause: str | None
     channel: str | None
+    left_at: float | None = None  # the operator hung up (the citizen may be in the survey)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,14 @@ if TYPE_CHECKING:  # cti.config imports this module to parse its fields
 DEFAULT_HOURS = "mon-fri=09:00-20:00,sat=10:00-18:00"
 DEFAULT_SPACING = (30 * 60.0, 2 * 3600.0)
 DEFAULT_CALLER_ID = "ALO 153 <153>"
+# The centre's own Turkish recordings, beside the dialplan's (ALO153_SOUNDS); one that is not
+# installed is skipped (the survey's beep still plays).
+DEFAULT_SURVEY_PROMPT = "/var/lib/asterisk/sounds/alo153/anket"
+DEFAULT_SURVEY_THANKS = "/var/lib/asterisk/sounds/alo153/tesekkurler"
 
+# A sound as STREAM FILE takes it: a name under the sounds directory or an absolute path,
+# without extension; no "..", space or quote that would break the AGI command line.
+_SOUND = re.compile(r"/?[A-Za-z0-9_-]{1,40}(?:/[A-Za-z0-9_-]{1,40}){0,7}")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"([0-9]{1,6})\s*([smhd])")
 # `Name <number>` or a bare number; the name is what phones show, the number what they dial.
@@ -123,6 +130,13 @@ def parse_ring(text: str) -> float:
     return value
 
 
+def parse_sound(text: str) -> str:
+    """`custom/anket` or `/var/lib/asterisk/sounds/alo153/anket`: a sound, without extension."""
+    if _SOUND.fullmatch(text.strip()) is None:
+        raise ValueError(f"{text!r} is not a sound like '/var/lib/asterisk/sounds/alo153/anket'")
+    return text.strip()
+
+
 def _whole(text: str, low: int, high: int) -> int:
     value = int(text.strip()) if text.strip().isascii() and text.strip().isdigit() else -1
     if not low <= value <= high:
@@ -139,4 +153,6 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "dialer_caller_id": parse_caller_id,
     "dialer_ring_seconds": parse_ring,
     "dialer_max_lines": parse_lines,
+    "dialer_survey_prompt": parse_sound,
+    "dialer_survey_thanks": parse_sound,
 }

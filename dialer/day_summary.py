@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.domain.calendar import ISTANBUL
@@ -51,7 +51,9 @@ async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> 
             .where(CallbackRow.done_at >= start, CallbackRow.done_at < end))).all()
         calls = (await session.execute(
             select(CallbackAttemptRow.outcome, CallbackAttemptRow.operator,
-                   CallbackAttemptRow.connected_at, CallbackAttemptRow.ended_at)
+                   CallbackAttemptRow.connected_at,
+                   # The operator's part ends when they hang up; the survey is the citizen's.
+                   func.coalesce(CallbackAttemptRow.left_at, CallbackAttemptRow.ended_at))
             .where(CallbackAttemptRow.placed_at >= start,
                    CallbackAttemptRow.placed_at < end))).all()
     outcomes = Counter(outcome or "unknown" for outcome, _ in finished)
@@ -67,7 +69,7 @@ async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> 
 
 def _operators(calls: Iterable[Any]) -> dict[str, OperatorDay]:
     """Each operator's calls connected that day and their talk time (rows of outcome,
-    operator, connected_at, ended_at)."""
+    operator, connected_at, and when the operator left or else the call ended)."""
     days: dict[str, OperatorDay] = {}
     for _, operator, connected_at, ended_at in calls:
         if operator is None or connected_at is None:

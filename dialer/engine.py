@@ -278,7 +278,8 @@ def _facts_of(attempt: Attempt) -> Facts:
     """An attempt's facts as the database has them (answered, taken by an operator)."""
     reached = AttemptState(attempt.state)
     return Facts(answered=reached.rank >= AttemptState.ANSWERED.rank,
-                 connected=reached is AttemptState.CONNECTED, operator=attempt.operator,
+                 connected=reached.rank >= AttemptState.CONNECTED.rank,
+                 left=reached.rank >= AttemptState.LEFT.rank, operator=attempt.operator,
                  channel=attempt.channel)
 
 

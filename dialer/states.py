@@ -27,6 +27,7 @@ class AttemptState(enum.StrEnum):
     ANSWERED = "answered"  # the citizen picked up
     QUEUED = "queued"  # and waits for a feedback operator
     CONNECTED = "connected"  # an operator took the call
+    LEFT = "left"  # the operator hung up; the citizen may be in the keypad survey
     ENDED = "ended"
 
     @property

@@ -27,6 +27,7 @@ class Step(enum.StrEnum):
     ANSWERED = "answered"    # the citizen picked up
     QUEUED = "queued"        # waiting for a feedback operator
     CONNECTED = "connected"  # an operator took the call
+    LEFT = "left"            # the operator hung up first (the citizen may take the survey)
     ENDED = "ended"          # the first channel hung up: the attempt is over
 
 
@@ -42,6 +43,8 @@ class Facts:
     dial_status: str | None = None
     hangup_cause: str | None = None
     channel: str | None = None  # the citizen's leg's Uniqueid
+    operator_channel: str | None = None  # preview: the operator's phone's leg
+    left: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _apply(frame: Frame, facts: Facts, attempt_id: str) -> Step | None:
         return None
     if event in ("DialBegin", "DialEnd"):
         return _dial(frame, facts)
-    if event in ("QueueCallerJoin", "AgentConnect", "QueueCallerAbandon"):
+    if event in ("QueueCallerJoin", "AgentConnect", "AgentComplete", "QueueCallerAbandon"):
         return _queue(frame, facts)
     if event == "Hangup":
         return _hangup(frame, facts, attempt_id)
@@ -101,6 +104,8 @@ def _dial(frame: Frame, facts: Facts) -> Step | None:
     """The citizen's leg, dialled from the dialout context through the carrier; in preview,
     the operator's phone, dialled from the callback context once the citizen answered."""
     if frame.get("Context") == CALLBACK_CONTEXT:
+        if frame.event == "DialBegin":
+            facts.operator_channel = frame.get("DestUniqueid")
         if frame.event == "DialEnd" and frame.get("DialStatus") == "ANSWER":
             facts.connected = True
             return Step.CONNECTED
@@ -126,13 +131,25 @@ def _queue(frame: Frame, facts: Facts) -> Step | None:
         facts.connected = True
         facts.operator = frame.get("MemberName") or frame.get("Interface")
         return Step.CONNECTED
+    if frame.event == "AgentComplete":
+        # Reason "agent": the operator hung up and the citizen goes on to the survey.
+        return _left(facts) if frame.get("Reason") == "agent" else None
     facts.abandoned = True
     return None
+
+
+def _left(facts: Facts) -> Step | None:
+    if facts.left or not facts.connected:
+        return None
+    facts.left = True
+    return Step.LEFT
 
 
 def _hangup(frame: Frame, facts: Facts, attempt_id: str) -> Step | None:
     if frame.get("Uniqueid") == facts.channel and facts.hangup_cause is None:
         facts.hangup_cause = frame.get("Cause")
+    if facts.operator_channel and frame.get("Uniqueid") == facts.operator_channel:
+        return _left(facts)  # preview: the operator's own phone hung up
     if frame.get("Uniqueid") != attempt_id:
         return None  # another leg; the attempt ends with its first channel
     if facts.hangup_cause is None:

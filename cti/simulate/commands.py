@@ -98,7 +98,9 @@ def _phone_spec(
     lifetime: float | None,
 ) -> LaunchSpec:
     keys = {"mode": phone.behaviour, "ring_ms": _milliseconds(phone.ring_seconds),
-            "talk_ms": _milliseconds(phone.talk_seconds)}
+            "talk_ms": _milliseconds(phone.talk_seconds), "digit": "none", "press_ms": "0"}
+    if isinstance(phone, CallbackPhone) and phone.press:
+        keys |= {"digit": phone.press, "press_ms": _milliseconds(phone.press_after)}
     return LaunchSpec(name=name, scenario=PHONE_SCENARIO, keys=keys, ip=address[0],
                       sip_port=address[1], remote=None, extra=(), timeout=lifetime, server=True)
 

@@ -126,7 +126,9 @@ class CallbackPhone:
     """The citizen's phone that the dialer's callbacks ring (SIPp server on 127.0.0.2:5090).
 
     Same behaviours as OperatorPhone: answer (talk `talk_seconds`, 0 = until the PBX hangs up),
-    reject (486 Busy Here), no_answer (ring until the PBX cancels).
+    reject (486 Busy Here), no_answer (ring until the PBX cancels). `press`: a key (0-9) the
+    citizen presses `press_after` seconds after answering (the keypad survey), then waits
+    for the PBX to hang up.
     """
 
     behaviour: PhoneBehaviour = "answer"
@@ -134,9 +136,16 @@ class CallbackPhone:
     talk_seconds: float = 0.0
     ip: str = CALLBACK_IP
     port: int = CALLBACK_PORT
+    press: str = ""
+    press_after: float = 0.0
 
     def __post_init__(self) -> None:
         _check_phone(self.behaviour, self.ring_seconds, self.talk_seconds)
+        _check_seconds("press_after", self.press_after)
+        if self.press and (len(self.press) != 1 or self.press not in "0123456789"):
+            raise ValueError(f"press must be one key 0-9, not {self.press!r}")
+        if self.press and (self.behaviour != "answer" or self.talk_seconds):
+            raise ValueError("a key is pressed only by a phone that answers and stays on")
 
 
 def _check_phone(behaviour: str, ring_seconds: float, talk_seconds: float) -> None:

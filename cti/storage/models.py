@@ -436,11 +436,12 @@ class CallbackAttemptRow(Base):
     callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id", ondelete="CASCADE"))
     seq: Mapped[int]  # 1-based within its callback
     phone: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(16))  # placing, ringing, answered, connected, ended
+    state: Mapped[str] = mapped_column(String(16))  # placing, ringing, … connected, left, ended
     operator: Mapped[str | None] = mapped_column(String(64))  # who took the call
     placed_at: Mapped[float]
     answered_at: Mapped[float | None]
     connected_at: Mapped[float | None]
+    left_at: Mapped[float | None]  # the operator hung up (the citizen may be in the survey)
     ended_at: Mapped[float | None]
     outcome: Mapped[str | None] = mapped_column(String(24))  # answered, busy, no_answer…
     cause: Mapped[str | None] = mapped_column(String(64))  # Asterisk's reason and cause

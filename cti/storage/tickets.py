@@ -317,7 +317,8 @@ class TicketStore:
                            actor: str, *, score: int | None = None) -> Ticket:
         """Inside the caller's transaction (which settles the callback with it, so the two
         never disagree): from resolved (through feedback) or feedback to `end.status`, with
-        the citizen's 1-5 when given; InvalidTransition from anywhere else."""
+        the operator's 1-5 when given and the keypad survey has not scored it already;
+        InvalidTransition from anywhere else."""
         if end.status is TicketStatus.REOPENED:  # the unit reads the citizen's words
             end = dataclasses.replace(end, note=_required_note("words", end.note))
         if score is not None:
@@ -332,7 +333,8 @@ class TicketStore:
                                                actor, now)
         ticket = await self._feedback_step(session, row.id, ticket, end.status, actor, now,
                                            end=end)
-        if score is not None:
+        if score is not None and ticket.satisfaction is None:
+            # The citizen's own key press in the keypad survey counts over the operator's.
             ticket = _scored(session, row, ticket, score, actor, now)
         write(row, ticket)
         return ticket

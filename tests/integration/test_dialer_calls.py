@@ -124,6 +124,72 @@ async def test_an_answered_callback_reaches_the_feedback_operator_once(
         await citizen.stop()
 
 
+async def test_the_citizen_rates_the_call_on_the_keypad_after_the_operator_leaves(
+    services: Services, ami: AmiSession,
+) -> None:
+    number = citizen_number()
+    # The operator talks 2 s and hangs up; the citizen stays on and presses 4 in the survey.
+    leaving = await SippProcess.start(
+        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=2)))
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=0.3, press="4", press_after=4.5)))
+    await add_operator(ami, "1011", queue="alo153-feedback")
+    try:
+        ticket_number = await resolved(services, number)
+
+        async def ended() -> bool:
+            found = await attempts(services)
+            return bool(found) and all(a.ended_at is not None for a in found)
+
+        await until(ended, 40, "the survey's end: the PBX hangs up on the citizen")
+        ticket = await services.stores.tickets.get(ticket_number)
+        assert ticket is not None and ticket.satisfaction == 4
+        events = await services.stores.tickets.events(ticket_number)
+        [survey] = [e for e in events if e.action == "survey"]
+        assert survey.actor == "anket" and survey.changes["satisfaction"] == [None, 4]
+        [attempt] = await attempts(services)
+        assert (attempt.outcome, attempt.operator) == ("answered", "op1011")
+        assert attempt.connected_at is not None and attempt.left_at is not None
+        assert attempt.ended_at is not None
+        # The operator's part is their 2 s; the survey after it is the citizen's.
+        assert 1.5 <= attempt.left_at - attempt.connected_at <= 4
+        assert attempt.ended_at - attempt.left_at >= 1
+        assert (await callback(services)).status == "connected"  # the operator's verdict next
+    finally:
+        await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1011"})
+        await citizen.stop()
+        await leaving.stop()
+
+
+async def test_a_citizen_who_presses_nothing_is_not_scored(
+    services: Services, ami: AmiSession,
+) -> None:
+    number = citizen_number()
+    leaving = await SippProcess.start(
+        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=1)))
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=0.3)))
+    await add_operator(ami, "1011", queue="alo153-feedback")
+    try:
+        ticket_number = await resolved(services, number)
+
+        async def ended() -> bool:
+            found = await attempts(services)
+            return bool(found) and all(a.ended_at is not None for a in found)
+
+        await until(ended, 40, "the survey giving up: the PBX hangs up on the citizen")
+        ticket = await services.stores.tickets.get(ticket_number)
+        assert ticket is not None and ticket.satisfaction is None
+        [attempt] = await attempts(services)
+        assert attempt.ended_at is not None and attempt.left_at is not None
+        # Two tries of a beep and a 6 s wait, then the PBX hangs up.
+        assert attempt.ended_at - attempt.left_at >= 2 * 6
+    finally:
+        await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1011"})
+        await citizen.stop()
+        await leaving.stop()
+
+
 async def test_a_busy_citizen_is_tried_again_after_the_spacing_then_unreachable(
     services: Services, feedback_operator: SippProcess,
 ) -> None:
@@ -213,10 +279,12 @@ async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_pho
 
     settings = dataclasses.replace(dialer_settings, dialer_mode=DialerMode.PREVIEW)
     number = citizen_number()
+    # The operator talks 2 s on their own phone and hangs up; the citizen stays on for the
+    # keypad survey and presses 5.
     own_phone = await SippProcess.start(
-        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=0)))
+        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=2)))
     citizen = await SippProcess.start(callback_command(
-        CallbackPhone(behaviour="answer", ring_seconds=0.5, talk_seconds=2)))
+        CallbackPhone(behaviour="answer", ring_seconds=0.5, press="5", press_after=4.5)))
     try:
         async with running_services(settings) as services:
             await services.ami.wait_up(10)
@@ -239,8 +307,15 @@ async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_pho
                 await until(in_feedback, 30, "the citizen on the operator's own phone")
             finally:
                 await console.close()
+
+            async def ended() -> bool:
+                return all(a.ended_at is not None for a in await attempts(services))
+
+            await until(ended, 30, "the survey's end")
+            ticket = await services.stores.tickets.get(ticket_number)
+            assert ticket is not None and ticket.satisfaction == 5
             [attempt] = await attempts(services)
-            assert attempt.phone == number
+            assert attempt.phone == number and attempt.left_at is not None
             assert [c.number for c in citizen.received_calls()] == [number]
             assert len(own_phone.received_calls()) == 1
     finally:

@@ -381,6 +381,24 @@ class CallbackStoreBehaviour:
         [entry] = await world.trail(row.ticket_id)
         assert entry["operator"] == [None, "fb1"] and entry["outcome"] == [None, "answered"]
 
+    async def test_the_operator_leaving_first_ends_their_talk_time_not_the_call(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 10)
+        await world.callbacks.advance(planned.attempt_id, state="left", at=WEDNESDAY + 70)
+        ended = await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 85)  # the survey
+        assert ended is not None
+        assert (ended.outcome, ended.status) == (Outcome.ANSWERED, CallbackStatus.CONNECTED)
+        attempt = await world.callbacks.attempt(planned.attempt_id)
+        assert attempt is not None and (attempt.left_at, attempt.ended_at) == (
+            WEDNESDAY + 70, WEDNESDAY + 85)
+        day = await world.callbacks.day_summary(date(2026, 6, 3))
+        assert day.operators["fb1"].talk_seconds == 60  # not the survey's 15 s
+
     async def test_a_verdict_given_during_the_call_stands_when_the_call_ends(
         self, world: World
     ) -> None:
@@ -471,6 +489,18 @@ class CallbackStoreBehaviour:
             tickets=world.tickets) is None  # finished already: nothing moves
         again = await world.tickets.get(planned.ticket_number)
         assert again is not None and again.status is TicketStatus.REOPENED
+
+    async def test_the_citizens_keypad_score_counts_over_the_operators(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.tickets.set_satisfaction(planned.ticket_number, 2, "anket")
+        ticket = await world.callbacks.verdict(
+            callback_id, "confirmed", feedback.confirmed(), "fb1", WEDNESDAY + 60,
+            tickets=world.tickets, score=5)
+        assert ticket is not None and ticket.satisfaction == 2
 
     async def test_a_verdict_the_ticket_refuses_leaves_the_callback_open(
         self, world: World

@@ -67,6 +67,44 @@ def test_a_busy_call_is_judged_at_its_hangup_with_the_late_dial_status() -> None
         "BUSY", "17", False)
 
 
+def test_the_operator_hanging_up_first_is_left_and_the_call_goes_on_to_the_survey() -> None:
+    tracker = AttemptTracker()
+    tracker.follow(ID)
+    *before, hangup = answered_call()
+    complete = frame(Event="AgentComplete", Queue="alo153-feedback", Linkedid=ID,
+                     MemberName="op1010", Reason="agent", TalkTime="2")
+    steps = [fact.step for f in [*before, complete, complete, hangup]
+             if (fact := tracker.feed(f)) is not None]
+    assert steps[-3:] == [Step.CONNECTED, Step.LEFT, Step.ENDED]  # left once
+
+
+def test_the_citizen_hanging_up_first_is_no_left() -> None:
+    tracker = AttemptTracker()
+    tracker.follow(ID)
+    *before, hangup = answered_call()
+    complete = frame(Event="AgentComplete", Queue="alo153-feedback", Linkedid=ID,
+                     MemberName="op1010", Reason="caller")
+    steps = [fact.step for f in [*before, complete, hangup]
+             if (fact := tracker.feed(f)) is not None]
+    assert Step.LEFT not in steps and steps[-1] is Step.ENDED
+
+
+def test_preview_the_operators_phone_hanging_up_is_left() -> None:
+    tracker = AttemptTracker()
+    tracker.follow(ID)
+    frames = [
+        *answered_call()[:3],
+        frame(Event="DialBegin", Context="alo153-callback", Linkedid=ID,
+              DestUniqueid="operator-leg"),
+        frame(Event="DialEnd", Context="alo153-callback", Linkedid=ID,
+              DestUniqueid="operator-leg", DialStatus="ANSWER"),
+        frame(Event="Hangup", Uniqueid="operator-leg", Linkedid=ID, Cause="16"),
+        frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="16"),
+    ]
+    steps = [fact.step for f in frames if (fact := tracker.feed(f)) is not None]
+    assert steps[-3:] == [Step.CONNECTED, Step.LEFT, Step.ENDED]
+
+
 def test_calls_the_dialer_did_not_place_are_ignored() -> None:
     tracker = AttemptTracker()
     assert tracker.feed(answered_call()[0]) is None  # not followed

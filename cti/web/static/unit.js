@@ -50,6 +50,8 @@ const EVENT = {
   field_task_taken: ["Saha ekibi görevi üstlendi", "Field task taken"],
   field_task_cancelled: ["Saha görevi iptal edildi (başvuru sonuçlandı)", "Field task called off (request settled)"],
   field_report: ["Saha ekibi tutanak yazdı", "Field report written"],
+  callback_attempt: ["Geri arama denemesi", "Feedback call attempt"],
+  survey: ["Vatandaşın memnuniyet puanı", "Citizen's satisfaction score"],
 };
 // A status step named for what happened, by the status it reached (and, once, where from).
 const STEP = {
