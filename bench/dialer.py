@@ -111,7 +111,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             await _until_done(services, args, started)
         finally:
             verdicts.cancel()
-        return await _figures(services, started, args.wrapup)
+        return await _figures(services, started, args.wrapup, _press_after(args))
 
 
 async def _phones(stack: contextlib.AsyncExitStack, groups: list[list[str]],
@@ -132,7 +132,7 @@ async def _phones(stack: contextlib.AsyncExitStack, groups: list[list[str]],
     # a second or so after the operator has left.
     citizens = await SippProcess.start(callback_command(CallbackPhone(
         behaviour="answer", ring_seconds=args.ring, talk_seconds=0, press="4",
-        press_after=args.answer + args.talk + 1.5)))
+        press_after=_press_after(args))))
     stack.push_async_callback(citizens.stop, 1.0)
 
 
@@ -173,7 +173,7 @@ async def _operators_verdicts(services: object) -> None:
 async def _until_done(services: object, args: argparse.Namespace, started: float) -> None:
     from sqlalchemy import func, select
 
-    from cti.storage.models import CallbackRow
+    from cti.storage.models import CallbackAttemptRow, CallbackRow
 
     sessions = services.stores.callbacks._sessions  # type: ignore[attr-defined]
     last = -1
@@ -181,7 +181,10 @@ async def _until_done(services: object, args: argparse.Namespace, started: float
         async with sessions() as session:
             open_ = await session.scalar(select(func.count()).select_from(CallbackRow).where(
                 CallbackRow.status.in_(("waiting", "calling", "connected"))))
-        if open_ == 0:
+            # The last citizens may still be in the keypad survey after their verdict.
+            on_line = await session.scalar(select(func.count()).select_from(
+                CallbackAttemptRow).where(CallbackAttemptRow.ended_at.is_(None)))
+        if open_ == 0 and on_line == 0:
             return
         if open_ != last:
             say(f"  {time.time() - started:5.0f} s: {open_} callbacks still to answer")
@@ -190,7 +193,14 @@ async def _until_done(services: object, args: argparse.Namespace, started: float
     raise BenchError(f"callbacks still open after --timeout {args.timeout:g} s")
 
 
-async def _figures(services: object, started: float, wrapup: float) -> dict[str, float]:
+def _press_after(args: argparse.Namespace) -> float:
+    """Seconds after answering that a simulated citizen presses their key: once the operator
+    (who answers in --answer s and talks --talk s) has normally hung up."""
+    return args.answer + args.talk + 1.5
+
+
+async def _figures(services: object, started: float, wrapup: float,
+                   press_after: float) -> dict[str, float]:
     from sqlalchemy import select
 
     from cti.storage.models import CallbackAttemptRow
@@ -200,7 +210,7 @@ async def _figures(services: object, started: float, wrapup: float) -> dict[str,
     async with sessions() as session:
         attempts = list(await session.scalars(select(CallbackAttemptRow)))
     handed = [a for a in attempts if a.connected_at is not None]
-    ends = [a.ended_at or a.connected_at for a in handed]
+    ends = [a.left_at or a.ended_at or a.connected_at for a in handed]  # the operators' work
     span = max(e for e in ends if e is not None) - started
     calls_of: dict[str, list[CallbackAttemptRow]] = defaultdict(list)
     for attempt in handed:
@@ -222,6 +232,9 @@ async def _figures(services: object, started: float, wrapup: float) -> dict[str,
         "survey_s_p50": percentile(sorted(a.ended_at - a.left_at for a in surveyed), 0.5)
         if surveyed else 0.0,
         "scored": await _scored(sessions),
+        # Keys pressed while the operator was still on (so heard by them, not the survey).
+        "pressed_too_early": sum(1 for a in surveyed if a.answered_at is not None
+                                 and a.left_at - a.answered_at > press_after),
         "answered": len(handed),
         "attempts": len(attempts),
         "operators_used": len(calls_of),
