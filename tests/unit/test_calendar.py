@@ -1,11 +1,16 @@
 """The business-day calendar: Bayrams and their eves, weekends, leave days, the CLI."""
 
+import asyncio
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 
 from cti.cli import main
 from cti.domain.calendar import ISTANBUL, BusinessCalendar, WorkingHours
+from cti.storage.db import create_engine, session_factory
+from cti.storage.leave_days import LeaveDays
+from cti.storage.migrate import upgrade
 
 CALENDAR = BusinessCalendar()
 
@@ -107,11 +112,48 @@ def test_working_hours_are_a_parameter() -> None:
         WorkingHours(full_day=((time(9), time(13)), (time(12), time(17))))
 
 
+@pytest.fixture(autouse=True)
+def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No CTI database of the machine's leaks into these dates."""
+    monkeypatch.setenv("CTI_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("CTI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CTI_CONFIG", raising=False)
+    return tmp_path
+
+
 def test_the_cli_prints_the_due_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calendar", "due", "2026-03-12", "15"]) == 0
     assert capsys.readouterr().out == "2026-04-03\n"
     assert main(["calendar", "due", "2026-03-12", "15", "--leave", "2026-03-19"]) == 0
     assert capsys.readouterr().out == "2026-04-06\n"
+
+
+def test_the_cli_counts_the_leave_days_declared_in_the_database(
+    own_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{own_data_dir / 'cti.sqlite3'}"
+
+    async def declare() -> None:
+        await upgrade(url)
+        engine = create_engine(url)
+        await LeaveDays(session_factory(engine)).add(date(2026, 3, 19), "Arife: idari izin",
+                                                     "admin")
+        await engine.dispose()
+
+    asyncio.run(declare())
+    assert main(["calendar", "due", "2026-03-12", "15"]) == 0
+    assert capsys.readouterr().out == "2026-04-06\n"  # as with --leave 2026-03-19
+    assert main(["calendar", "due", "2026-03-12", "15", "--no-database"]) == 0
+    assert capsys.readouterr().out == "2026-04-03\n"
+
+
+def test_an_unreadable_database_is_said_and_the_calendar_still_answers(
+    own_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (own_data_dir / "cti.sqlite3").write_bytes(b"not a database at all")
+    assert main(["calendar", "due", "2026-03-12", "15"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "2026-04-03\n" and "not read" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
