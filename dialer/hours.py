@@ -7,8 +7,9 @@ Written as `mon-fri=09:00-20:00,sat=10:00-18:00`: days are named (`mon`…`sun`)
 day (`fri=18:00-01:00`), and `24:00` ends a window at midnight. A day not named has no calls.
 
 No calls on a public holiday at all: a window that starts on one is dropped, and one that runs
-past midnight into one is cut at that midnight. Administrative leave days (idari izin) are
-not holidays here: they close offices, not the call centre.
+past midnight into one is cut at that midnight. On a holiday's eve (arife, and the eve of
+Republic Day) the holiday begins at 13:00, and so do the calls end. Administrative leave days
+(idari izin) are not holidays here: they close offices, not the call centre.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ DAY_MINUTES = 24 * 60
 # A window reaches at most a day past its start day: two years of days always hold the next
 # window of a week that has one, holidays or not.
 SEARCH_DAYS = 731
+EVE_CLOSES = 13 * 60  # minutes: the holiday of an eve begins at 13:00
 
 _CLOCK = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 # Leave days are left out on purpose (see the module's docstring): public holidays only.
@@ -46,6 +48,7 @@ class CallingHours:
 
     windows: tuple[tuple[Window, ...], ...]
     is_holiday: IsHoliday = field(default=_PUBLIC_HOLIDAYS.is_holiday, compare=False, repr=False)
+    is_eve: IsHoliday = field(default=_PUBLIC_HOLIDAYS.is_eve, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.windows) != len(DAY_NAMES):
@@ -55,8 +58,11 @@ class CallingHours:
             raise HoursError("calling hours have no window on any day: no call could be placed")
 
     @classmethod
-    def parse(cls, text: str, is_holiday: IsHoliday | None = None) -> CallingHours:
-        """`mon-fri=09:00-20:00,sat=10:00-18:00` → CallingHours; HoursError in one line."""
+    def parse(cls, text: str, is_holiday: IsHoliday | None = None,
+              is_eve: IsHoliday | None = None) -> CallingHours:
+        """`mon-fri=09:00-20:00,sat=10:00-18:00` → CallingHours; HoursError in one line. A
+        caller that gives its own `is_holiday` gives the whole calendar: no eves unless
+        `is_eve` is given too."""
         days: list[list[Window]] = [[] for _ in DAY_NAMES]
         for item in (part.strip() for part in text.split(",")):
             if item:
@@ -65,8 +71,8 @@ class CallingHours:
                     days[day].extend(windows)
         week = tuple(_checked(DAY_NAMES[n], sorted(w)) for n, w in enumerate(days))
         if is_holiday is None:
-            return cls(week)
-        return cls(week, is_holiday)
+            return cls(week) if is_eve is None else cls(week, is_eve=is_eve)
+        return cls(week, is_holiday, is_eve or _no_day)
 
     def is_open(self, epoch: float) -> bool:
         return self.next_open(epoch) == epoch
@@ -86,12 +92,19 @@ class CallingHours:
                 continue
             midnight = _midnight(day + timedelta(days=1))
             next_is_holiday = self.is_holiday(day + timedelta(days=1))
+            eve_ends = _at(day, EVE_CLOSES) if self.is_eve(day) else None
             for start, end in self.windows[day.weekday()]:
                 opens, closes = _at(day, start), _at(day, end)
                 if next_is_holiday:
                     closes = min(closes, midnight)
+                if eve_ends is not None:
+                    closes = min(closes, eve_ends)
                 if closes > opens:
                     yield opens, closes
+
+
+def _no_day(day: date) -> bool:
+    return False
 
 
 def _item(item: str) -> tuple[list[int], list[Window]]:

@@ -70,6 +70,10 @@ class BusinessCalendar:
         """A public holiday or an administrative leave day (weekends aside)."""
         return day in self._public or day in self.leave_days
 
+    def is_eve(self, day: date) -> bool:
+        """The eve of a Bayram or of Republic Day: the holiday begins at 13:00, any weekday."""
+        return day in self._eves
+
     def is_half_day(self, day: date) -> bool:
         """A working eve: only its morning is worked."""
         return self.is_business_day(day) and day in self._eves

@@ -44,10 +44,11 @@ def test_saturday_has_its_own_window_and_an_unnamed_sunday_has_none() -> None:
 
 
 def test_the_kurban_bayrami_week_is_skipped_whole() -> None:
-    # Arife (Tue 26 May, a half day for offices) is still a calling day; 27-30 May are
-    # public holidays, Sunday has no window: the next call is on Monday 1 June.
-    assert HOURS.is_open(at("2026-05-26 19:00"))
-    assert local(HOURS.next_open(at("2026-05-26 20:00"))) == "2026-06-01 09:00 Mon"
+    # Arife (Tue 26 May) is a calling morning until the holiday begins at 13:00; 27-30 May
+    # are public holidays, Sunday has no window: the next call is on Monday 1 June.
+    assert HOURS.is_open(at("2026-05-26 12:00"))
+    assert not HOURS.is_open(at("2026-05-26 19:00"))
+    assert local(HOURS.next_open(at("2026-05-26 13:00"))) == "2026-06-01 09:00 Mon"
 
 
 def test_a_single_public_holiday_on_a_weekday_is_closed() -> None:
@@ -89,6 +90,21 @@ def test_holidays_come_from_the_calendar_given() -> None:
     closed = {date(2026, 6, 3)}
     hours = CallingHours.parse("mon-fri=09:00-20:00", is_holiday=closed.__contains__)
     assert local(hours.next_open(at("2026-06-03 10:00"))) == "2026-06-04 09:00 Thu"
+
+
+def test_on_a_bayram_eve_calls_end_when_the_holiday_begins_at_13() -> None:
+    # 19 March 2026, a Thursday, is the eve of Ramazan Bayramı (20-22 March).
+    assert HOURS.is_open(at("2026-03-19 12:59"))
+    assert not HOURS.is_open(at("2026-03-19 13:00"))
+    assert local(HOURS.next_open(at("2026-03-19 13:00"))) == "2026-03-23 09:00 Mon"
+    saturday_eve = CallingHours.parse("mon-sun=09:00-20:00",
+                                      is_eve={date(2026, 5, 23)}.__contains__)
+    assert local(saturday_eve.next_open(at("2026-05-23 14:00"))) == "2026-05-24 09:00 Sun"
+
+
+def test_a_calendar_given_without_eves_has_none() -> None:
+    hours = CallingHours.parse("mon-sun=00:00-24:00", is_holiday=lambda day: False)
+    assert hours.is_open(at("2026-03-19 15:00"))
 
 
 def test_leave_days_are_not_holidays_for_calling_citizens() -> None:
