@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -106,6 +106,7 @@ class UnitStore:
     async def add(self, unit: Unit, actor: str) -> StoredUnit:
         """A new unit; UnitExists, or OrganisationError if the tree would break."""
         async with self._sessions.begin() as session:
+            await _serialised(session)
             current = await _all(session)
             if unit.code in current:
                 raise UnitExists(unit.code)
@@ -118,6 +119,7 @@ class UnitStore:
     async def update(self, unit: Unit, actor: str) -> StoredUnit:
         """Replace a unit's data (deactivating too); UnknownUnit, OrganisationError."""
         async with self._sessions.begin() as session:
+            await _serialised(session)
             current = await _all(session)
             if unit.code not in current:
                 raise UnknownUnit(unit.code)
@@ -139,6 +141,7 @@ class UnitStore:
         """Add and change the file's units, all or nothing; units not in the file stay as they
         are. OrganisationError names the line at fault. `dry_run` checks and counts only."""
         async with self._sessions.begin() as session:
+            await _serialised(session)
             current = await _all(session)
             units, lines = read_csv(text, known=current)
             check({**current, **{u.code: u for u in units}}, self._aliases, lines)
@@ -161,6 +164,18 @@ class UnitStore:
             checked = check(await _all(session), self._aliases)
         self._cached = (version, checked)
         return checked
+
+
+async def _serialised(session: AsyncSession) -> None:
+    """Queue this edit behind any other: every edit checks the whole tree, so two at once
+    must not both pass on what they read. A no-op write to one row, the first statement of
+    the transaction: on PostgreSQL that row's lock (READ COMMITTED: the reads after it see
+    the edit before); on SQLite the database's write lock, taken before anything is read (a
+    read first would pin a snapshot a concurrent commit makes stale: "database is locked")."""
+    first = select(func.min(UnitRow.code)).scalar_subquery()
+    await session.execute(
+        update(UnitRow).where(UnitRow.code == first).values(updated_at=UnitRow.updated_at)
+        .execution_options(synchronize_session=False))
 
 
 async def _version(session: AsyncSession) -> Version:

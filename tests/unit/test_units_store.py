@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -185,3 +186,21 @@ async def test_a_change_made_by_another_process_is_seen(db: Db) -> None:
     assert (await db.units.organisation()).unit("seyhan-kultur") == KULTUR
     suggestion = (await db.units.routing()).suggest("kaldirim-onarimi", "seyhan")
     assert suggestion.unit is not None and suggestion.unit.code == "seyhan-fen-isleri"
+
+
+async def test_admins_editing_at_the_same_moment_queue_up_instead_of_failing(db: Db) -> None:
+    """Each edit reads the whole tree to check it: on SQLite a read first would pin a snapshot
+    that a concurrent commit makes stale ("database is locked"); every edit writes first."""
+    stores = [UnitStore(db.sessions, clock=db.clock) for _ in range(2)]
+    codes = [code for code, unit in SEED.units.items()
+             if unit.kind is UnitKind.DIRECTORATE][:12]
+
+    async def edit(n: int, code: str) -> None:
+        current = SEED.units[code]
+        await stores[n % 2].update(
+            dataclasses.replace(current, email=f"birim{n}@adana.example.org"), f"admin{n % 2}")
+
+    await asyncio.gather(*(edit(n, code) for n, code in enumerate(codes)))
+    emails = {stored.unit.code: stored.unit.email for stored in await db.units.list()}
+    assert [emails[code] for code in codes] == [f"birim{n}@adana.example.org"
+                                                for n in range(len(codes))]
