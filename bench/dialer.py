@@ -154,6 +154,7 @@ async def _operators_verdicts(services: object) -> None:
     gives an operator no new call while they owe a verdict)."""
     from sqlalchemy import select
 
+    from cti.domain.tickets import feedback
     from cti.storage.models import CallbackRow
     from cti.storage.models import Ticket as TicketRow
 
@@ -164,9 +165,9 @@ async def _operators_verdicts(services: object) -> None:
                 select(CallbackRow.id, TicketRow.number)
                 .join(TicketRow, TicketRow.id == CallbackRow.ticket_id)
                 .where(CallbackRow.status == "connected"))).all()
-        for callback_id, number in waiting:
-            await stores.tickets.feedback_confirmed(number, None, "bench")
-            await stores.callbacks.close(callback_id, "confirmed", "bench", time.time())
+        for callback_id, _number in waiting:
+            await stores.callbacks.verdict(callback_id, "confirmed", feedback.confirmed(),
+                                           "bench", time.time(), tickets=stores.tickets)
         await asyncio.sleep(0.1)
 
 

@@ -213,7 +213,7 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
     survey = SurveyConfig.from_settings(settings)
     agi = FastAgiServer(
         agi_scripts.routes(callers, agi_scripts.survey.route(
-            stores.callbacks, stores.tickets.set_satisfaction, survey)),
+            stores.callbacks, stores.tickets, survey)),
         host=settings.agi_host, port=settings.agi_port, budgets=agi_scripts.budgets(survey),
     )
     resync = LinkResync(ingest, writer, reconciler)

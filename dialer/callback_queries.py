@@ -66,3 +66,19 @@ def to_attempt(row: Row[CallbackAttemptRow, str]) -> Attempt:
         attempt.connected_at, attempt.ended_at, attempt.outcome, attempt.cause, attempt.channel,
         attempt.left_at,
     )
+
+
+# A keypad survey is the citizen's when an operator had them on the line and did not find the
+# number wrong (the callback is still awaiting its verdict, or has a confirmed/not solved one).
+_SURVEYED_OUTCOMES = ("confirmed", "not_solved")
+
+
+def survey_statement(attempt_id: str) -> Select[int, str]:
+    """The ticket (id, number) a keypad survey after this attempt scores; no row when none."""
+    return (
+        select(TicketRow.id, TicketRow.number)
+        .join(CallbackRow, CallbackRow.ticket_id == TicketRow.id)
+        .join(CallbackAttemptRow, CallbackAttemptRow.callback_id == CallbackRow.id)
+        .where(CallbackAttemptRow.id == attempt_id, CallbackAttemptRow.connected_at.is_not(None),
+               CallbackRow.outcome.is_(None) | CallbackRow.outcome.in_(_SURVEYED_OUTCOMES))
+    )

@@ -15,6 +15,7 @@ from dialer.callback_queries import (
     attempts_statement,
     due_statement,
     queue_statement,
+    survey_statement,
     to_attempt,
 )
 from dialer.callback_views import Attempt, Due, QueueItem, is_attempt_id
@@ -51,6 +52,15 @@ class CallbackQueue:
             CallbackAttemptRow.placed_at, CallbackAttemptRow.id)
         async with self._sessions() as session:
             return [to_attempt(row) for row in (await session.execute(statement)).all()]
+
+    async def survey_ticket(self, attempt_id: str) -> str | None:
+        """The ticket a keypad survey after this attempt would score (see `survey_statement`);
+        None for anyone else, any other text included."""
+        if not is_attempt_id(attempt_id):
+            return None
+        async with self._sessions() as session:
+            row = (await session.execute(survey_statement(attempt_id))).one_or_none()
+        return None if row is None else str(row.number)
 
     async def attempt(self, attempt_id: str) -> Attempt | None:
         """An attempt by its id (the console's pop carries it); None for any other text."""

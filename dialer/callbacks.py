@@ -34,6 +34,7 @@ from dialer.attempt_rows import (
     settled,
     trail,
 )
+from dialer.callback_queries import survey_statement
 from dialer.callback_queue import CallbackQueue
 from dialer.callback_views import (  # re-exported: the dialer's words for what it plans
     Attempt,
@@ -63,6 +64,9 @@ class TicketEnds(Protocol):
     async def end_feedback(self, session: AsyncSession, number: str, end: FeedbackEnd,
                            actor: str, *, score: int | None = None) -> Ticket: ...
 
+    async def score_feedback(self, session: AsyncSession, number: str, score: int,
+                             actor: str) -> Ticket: ...
+
 
 ACTOR = "dialer"
 PRIORITY = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
@@ -80,8 +84,8 @@ class OutsideCallingHours(LookupError):
 
 
 class CallbackStore(CallbackQueue):
-    """The queue (`CallbackQueue`) and the dialer's writes: enqueue, plan, advance, end,
-    close."""
+    """The queue (`CallbackQueue`) and the dialer's writes: enqueue, plan, advance, end, the
+    operator's verdict, the keypad survey's score, close."""
 
     async def enqueue_resolved(self, session: AsyncSession, *, ticket_id: int,
                                now: float) -> CallbackRow | None:
@@ -199,6 +203,22 @@ class CallbackStore(CallbackQueue):
                 await _close_unreached(session, tickets, ended)
             return ended
 
+    async def survey_scored(self, attempt_id: str, score: int, actor: str, *,
+                            tickets: TicketEnds) -> bool:
+        """The citizen's keypad 1-5 after this attempt's call, on its ticket; False (nothing
+        written) when it is not a survey's to give: no operator had the call, or the number
+        turned out wrong. The ticket is locked first, so an operator's "wrong number" given
+        at the same moment comes after it and takes the score away again."""
+        if not is_attempt_id(attempt_id):
+            return False
+        async with self._sessions.begin() as session:
+            number = await _locked_ticket_of(session, attempt_id)
+            if number is None or (await session.execute(
+                    survey_statement(attempt_id))).one_or_none() is None:
+                return False
+            await tickets.score_feedback(session, number, score, actor)
+        return True
+
     async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,
                       now: float, *, tickets: TicketEnds,
                       score: int | None = None) -> Ticket | None:
@@ -295,8 +315,36 @@ def _claimable(operator: str | None, now: float) -> tuple[Any, ...]:
 
 
 async def _still_resolved(session: AsyncSession, ticket_id: int) -> bool:
-    found = await session.scalar(_STILL_RESOLVED.where(TicketRow.id == ticket_id))
-    return found is not None
+    """Whether the ticket is still resolved or in feedback, after a no-op write that locks it:
+    a supervisor's close cannot slip in between this answer and the ticket's move (on
+    PostgreSQL the move would then refuse, rolling back the attempt's own record)."""
+    lock = (
+        update(TicketRow)
+        .where(TicketRow.id == ticket_id, TicketRow.status.in_(("resolved", "feedback")))
+        .values(updated_at=TicketRow.updated_at)
+        .returning(TicketRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(lock)).scalar_one_or_none() is not None
+
+
+async def _locked_ticket_of(session: AsyncSession, attempt_id: str) -> str | None:
+    """The number of the attempt's ticket, after a no-op write that locks it (the first
+    statement: see the module's docstring)."""
+    ticket_of_attempt = (
+        select(CallbackRow.ticket_id)
+        .join(CallbackAttemptRow, CallbackAttemptRow.callback_id == CallbackRow.id)
+        .where(CallbackAttemptRow.id == attempt_id)
+        .scalar_subquery()
+    )
+    lock = (
+        update(TicketRow).where(TicketRow.id == ticket_of_attempt)
+        .values(updated_at=TicketRow.updated_at)
+        .returning(TicketRow.number)
+        .execution_options(synchronize_session=False)
+    )
+    number: str | None = (await session.execute(lock)).scalar_one_or_none()
+    return number
 
 
 async def _close_unreached(session: AsyncSession, tickets: TicketEnds, ended: AttemptEnd) -> None:

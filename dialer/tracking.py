@@ -148,8 +148,9 @@ def _left(facts: Facts) -> Step | None:
 def _hangup(frame: Frame, facts: Facts, attempt_id: str) -> Step | None:
     if frame.get("Uniqueid") == facts.channel and facts.hangup_cause is None:
         facts.hangup_cause = frame.get("Cause")
-    if facts.operator_channel and frame.get("Uniqueid") == facts.operator_channel:
-        return _left(facts)  # preview: the operator's own phone hung up
+    if (facts.operator_channel and frame.get("Uniqueid") == facts.operator_channel
+            and facts.hangup_cause is None):
+        return _left(facts)  # preview: the operator's phone hung up, the citizen is still on
     if frame.get("Uniqueid") != attempt_id:
         return None  # another leg; the attempt ends with its first channel
     if facts.hangup_cause is None:

@@ -305,12 +305,17 @@ class TicketStore:
 
     async def set_satisfaction(self, number: str, score: int, actor: str) -> Ticket:
         """The citizen's 1-5 in the survey after the feedback call."""
+        async with self._sessions.begin() as session:
+            return await self.score_feedback(session, number, score, actor)
+
+    async def score_feedback(self, session: AsyncSession, number: str, score: int,
+                             actor: str) -> Ticket:
+        """`set_satisfaction` inside the caller's transaction."""
         _check_score(score)
         now = self._clock()
-        async with self._sessions.begin() as session:
-            row = await _locked(session, number)
-            after = _scored(session, row, to_ticket(row), score, actor, now)
-            write(row, after)
+        row = await _locked(session, number)
+        after = _scored(session, row, to_ticket(row), score, actor, now)
+        write(row, after)
         return after
 
     async def end_feedback(self, session: AsyncSession, number: str, end: FeedbackEnd,
@@ -336,6 +341,9 @@ class TicketStore:
         if score is not None and ticket.satisfaction is None:
             # The citizen's own key press in the keypad survey counts over the operator's.
             ticket = _scored(session, row, ticket, score, actor, now)
+        elif not end.keeps_score and ticket.satisfaction is not None:
+            # A wrong number: whoever pressed a key was not the citizen.
+            ticket = _scored(session, row, ticket, None, actor, now)
         write(row, ticket)
         return ticket
 
@@ -348,9 +356,13 @@ class TicketStore:
     async def _feedback_step(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
                              status: TicketStatus, actor: str, now: float, *,
                              end: FeedbackEnd | None = None) -> Ticket:
-        """One step of a feedback call, its trail entry and its effects; `end` on the last."""
+        """One step of a feedback call, its trail entry and its effects; `end` on the last.
+        A new round of feedback (resolved → feedback) starts without the last round's score."""
         previous = ticket.status
         ticket, diff = await self._step(session, ticket_id, ticket, status, now)
+        if status is TicketStatus.FEEDBACK and ticket.satisfaction is not None:
+            unscored = dataclasses.replace(ticket, satisfaction=None)
+            diff, ticket = {**diff, **diff_of(ticket, unscored)}, unscored
         if end is not None and end.raise_priority:
             raised = dataclasses.replace(ticket, priority=_raised(ticket.priority))
             diff, ticket = {**diff, **diff_of(ticket, raised)}, raised
@@ -513,9 +525,10 @@ def _check_score(score: int) -> None:
         raise InvalidTicket("satisfaction", "1 to 5")
 
 
-def _scored(session: AsyncSession, row: TicketRow, ticket: Ticket, score: int, actor: str,
-            now: float) -> Ticket:
-    """The ticket with the citizen's 1-5 from the feedback call, its "survey" entry added."""
+def _scored(session: AsyncSession, row: TicketRow, ticket: Ticket, score: int | None,
+            actor: str, now: float) -> Ticket:
+    """The ticket with the citizen's 1-5 from the feedback call (None: taken away), its
+    "survey" entry added."""
     after = dataclasses.replace(ticket, satisfaction=score, updated_at=now)
     session.add(event_row(row.id, now, actor, "survey", diff_of(ticket, after)))
     return after

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -14,32 +15,32 @@ from agi_scripts import survey
 from cti.config import ConfigError, Settings
 from cti.domain.callers import RecentCallers
 from cti.telephony.agi.server import FastAgiServer
-from dialer.callback_views import Attempt
 from dialer.config import parse_sound
-from dialer.states import AttemptState
 from dialer.survey import SurveyConfig, score_of
 
 ATTEMPT = "cb7-1-0a1b2c3d"
+NO_TICKETS: Any = None  # the ticket store, passed through to the fake survey_scored
 PROMPT = "/var/lib/asterisk/sounds/alo153/anket"
-
-
-def on_the_line(connected: bool = True) -> Attempt:
-    return Attempt(ATTEMPT, 7, 1, "153-2026-000042", "05321112233", AttemptState.CONNECTED,
-                   "fb1", 100.0, 101.0, 102.0 if connected else None, None, None, None, None)
 
 
 @dataclass
 class Backend:
-    """The callback store's attempt lookup and the ticket store's score, remembered."""
+    """The callback store's survey target and score (`survey_ticket`, `survey_scored`, whose
+    rules tests/unit/test_dialer_callbacks.py checks on the real store), remembered."""
 
-    attempts: dict[str, Attempt] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)  # attempt id → ticket number
     scores: list[tuple[str, int, str]] = field(default_factory=list)
+    wrong_number_meanwhile: bool = False
 
-    async def attempt(self, attempt_id: str) -> Attempt | None:
-        return self.attempts.get(attempt_id)
+    async def survey_ticket(self, attempt_id: str) -> str | None:
+        return self.targets.get(attempt_id)
 
-    async def record(self, number: str, score: int, actor: str) -> None:
-        self.scores.append((number, score, actor))
+    async def survey_scored(self, attempt_id: str, score: int, actor: str, *,
+                            tickets: object) -> bool:
+        if self.wrong_number_meanwhile or attempt_id not in self.targets:
+            return False
+        self.scores.append((self.targets[attempt_id], score, actor))
+        return True
 
 
 def request(arg: str | None = ATTEMPT) -> bytes:
@@ -81,14 +82,14 @@ async def asterisk(port: int, answers: dict[str, list[str]], arg: str | None = A
 
 @pytest.fixture
 def backend() -> Backend:
-    return Backend({ATTEMPT: on_the_line()})
+    return Backend({ATTEMPT: "153-2026-000042"})
 
 
 async def served(backend: Backend, config: SurveyConfig | None = None,
                  **server: float) -> AsyncIterator[FastAgiServer]:
     config = config or SurveyConfig(prompt=PROMPT, wait_seconds=0.2)
     agi = FastAgiServer(
-        agi_scripts.routes(RecentCallers(), survey.route(backend, backend.record, config)),
+        agi_scripts.routes(RecentCallers(), survey.route(backend, NO_TICKETS, config)),
         host="127.0.0.1", port=0, budgets=agi_scripts.budgets(config), **server)
     await agi.start()
     try:
@@ -150,11 +151,29 @@ async def test_a_citizen_no_operator_had_is_never_asked(
     assert backend.scores == []
 
 
-async def test_an_abandoned_call_is_never_asked(backend: Backend) -> None:
-    backend.attempts[ATTEMPT] = on_the_line(connected=False)
-    async for agi in served(backend):
-        _, variables = await asterisk(agi.port, {"WAIT FOR DIGIT": [key("5")]})
+async def test_a_wrong_number_given_during_the_survey_takes_the_key_away(
+    server: FastAgiServer, backend: Backend
+) -> None:
+    backend.wrong_number_meanwhile = True
+    commands, variables = await asterisk(server.port, {"WAIT FOR DIGIT": [key("5")]})
     assert variables["ALO153_SURVEY"] == "skipped" and backend.scores == []
+    assert not any("tesekkurler" in c for c in commands)  # no thanks for a stranger
+
+
+async def test_a_session_past_its_budget_is_a_timeout_not_an_error(backend: Backend) -> None:
+    async def stuck(_request: object, _channel: object) -> None:
+        await asyncio.sleep(5)
+
+    agi = FastAgiServer({"survey": stuck}, host="127.0.0.1", port=0, budgets={"survey": 0.2})
+    await agi.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", agi.port)
+        writer.write(request())
+        assert await asyncio.wait_for(reader.read(), 2) == b""  # closed at the budget
+        writer.close()
+    finally:
+        await agi.close()
+    assert (agi.stats.timeouts, agi.stats.errors) == (1, 0)
 
 
 async def test_a_survey_switched_off_asks_nobody(backend: Backend) -> None:

@@ -496,11 +496,62 @@ class CallbackStoreBehaviour:
         callback_id = await world.resolved()
         planned = await world.callbacks.plan(callback_id, WEDNESDAY)
         assert planned is not None
-        await world.tickets.set_satisfaction(planned.ticket_number, 2, "anket")
+        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        assert await world.callbacks.survey_scored(planned.attempt_id, 2, "anket",
+                                                   tickets=world.tickets)
         ticket = await world.callbacks.verdict(
             callback_id, "confirmed", feedback.confirmed(), "fb1", WEDNESDAY + 60,
             tickets=world.tickets, score=5)
         assert ticket is not None and ticket.satisfaction == 2
+
+    async def test_only_a_citizen_an_operator_had_may_score_on_the_keypad(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        attempt_id, number = planned.attempt_id, planned.ticket_number
+        assert await world.callbacks.survey_ticket(attempt_id) is None  # still ringing
+        assert not await world.callbacks.survey_scored(attempt_id, 4, "anket",
+                                                       tickets=world.tickets)
+        await world.callbacks.advance(attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        assert await world.callbacks.survey_ticket(attempt_id) == number
+        assert await world.callbacks.survey_scored(attempt_id, 4, "anket", tickets=world.tickets)
+        ticket = await world.tickets.get(number)
+        assert ticket is not None and ticket.satisfaction == 4
+        # The operator then finds it was the wrong person: the key is taken away, and no
+        # further key counts.
+        await world.callbacks.verdict(callback_id, "wrong_number", feedback.wrong_number(),
+                                      "fb1", WEDNESDAY + 60, tickets=world.tickets)
+        ticket = await world.tickets.get(number)
+        assert ticket is not None and ticket.satisfaction is None
+        assert await world.callbacks.survey_ticket(attempt_id) is None
+        assert not await world.callbacks.survey_scored(attempt_id, 5, "anket",
+                                                       tickets=world.tickets)
+        assert await world.callbacks.survey_ticket("'; DROP TABLE tickets; --") is None
+
+    async def test_a_second_round_of_feedback_starts_without_the_first_rounds_score(
+        self, world: World
+    ) -> None:
+        first = await world.resolved(priority=Priority.NORMAL)
+        planned = await world.callbacks.plan(first, WEDNESDAY)
+        assert planned is not None
+        await world.callbacks.verdict(first, "not_solved", feedback.not_solved("Hâlâ karanlık"),
+                                      "fb1", WEDNESDAY + 60, tickets=world.tickets, score=2)
+        await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 61)
+        number = planned.ticket_number
+        await world.tickets.forward(number, "aski-ariza", None, "op1")
+        await world.tickets.resolve(number, "Bu kez kalıcı onarım yapıldı", "aski1")
+        async with world.sessions.begin() as session:
+            row = await world.callbacks.enqueue_resolved(
+                session, ticket_id=await world.ticket_id(first), now=WEDNESDAY + 100)
+            assert row is not None
+            second = row.id
+        ticket = await world.callbacks.verdict(second, "confirmed", feedback.confirmed(), "fb2",
+                                               WEDNESDAY + 200, tickets=world.tickets, score=5)
+        assert ticket is not None and ticket.satisfaction == 5
 
     async def test_a_verdict_the_ticket_refuses_leaves_the_callback_open(
         self, world: World

@@ -105,6 +105,23 @@ def test_preview_the_operators_phone_hanging_up_is_left() -> None:
     assert steps[-3:] == [Step.CONNECTED, Step.LEFT, Step.ENDED]
 
 
+def test_preview_the_citizen_hanging_up_first_is_no_left() -> None:
+    tracker = AttemptTracker()
+    tracker.follow(ID)
+    frames = [
+        *answered_call()[:3],
+        frame(Event="DialBegin", Context="alo153-callback", Linkedid=ID,
+              DestUniqueid="operator-leg"),
+        frame(Event="DialEnd", Context="alo153-callback", Linkedid=ID,
+              DestUniqueid="operator-leg", DialStatus="ANSWER"),
+        frame(Event="Hangup", Uniqueid="citizen-leg", Linkedid=ID, Cause="16"),
+        frame(Event="Hangup", Uniqueid="operator-leg", Linkedid=ID, Cause="16"),
+        frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="16"),
+    ]
+    steps = [fact.step for f in frames if (fact := tracker.feed(f)) is not None]
+    assert Step.LEFT not in steps and steps[-1] is Step.ENDED
+
+
 def test_calls_the_dialer_did_not_place_are_ignored() -> None:
     tracker = AttemptTracker()
     assert tracker.feed(answered_call()[0]) is None  # not followed

@@ -14,6 +14,7 @@ class FeedbackEnd:
     status: TicketStatus
     note: str
     raise_priority: bool = False
+    keeps_score: bool = True  # False: a survey score given on this call is taken away
 
 
 def confirmed(words: str | None = None) -> FeedbackEnd:
@@ -33,4 +34,5 @@ def unreachable(attempts: int) -> FeedbackEnd:
 
 def wrong_number() -> FeedbackEnd:
     """The number reached someone else, or does not exist."""
-    return FeedbackEnd(TicketStatus.CLOSED, "Yanlış numara: vatandaşa ulaşılamadı")
+    return FeedbackEnd(TicketStatus.CLOSED, "Yanlış numara: vatandaşa ulaşılamadı",
+                       keeps_score=False)

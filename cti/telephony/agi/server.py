@@ -111,6 +111,10 @@ class FastAgiServer:
             self.stats.served += 1
         except ChannelHungUp:
             self.stats.hung_up += 1
+        except TimeoutError:  # the route's budget: a slow lookup, a survey nobody answers
+            self.stats.timeouts += 1
+            log.warning("FastAGI %s on %s exceeded %.1f s", request.route, request.uniqueid,
+                        budget)
         except (AgiProtocolError, ConnectionError) as error:
             self.stats.errors += 1
             log.warning("FastAGI %s on %s: %s", request.route, request.uniqueid, error)
