@@ -63,9 +63,12 @@ async def test_answered_callback_reaches_a_feedback_operator(
     try:
         response = await originate(ami, number, "attempt-answer")
         assert response.get("Response") == "Success"
+        # This call's line only: the queue_log is the whole session's.
+        caller = response.get("Uniqueid")
         feedback = await eventually(
             lambda: [e for e in queue_log(sandbox.paths.root)
-                     if e.queue == "alo153-feedback" and e.event == "CONNECT"] or None,
+                     if e.queue == "alo153-feedback" and e.event == "CONNECT"
+                     and e.callid == caller] or None,
             timeout=10, what="CONNECT in the feedback queue",
         )
         assert feedback[-1].agent == "op1010"

@@ -128,11 +128,12 @@ async def test_the_citizen_rates_the_call_on_the_keypad_after_the_operator_leave
     services: Services, ami: AmiSession,
 ) -> None:
     number = citizen_number()
-    # The operator talks 2 s and hangs up; the citizen stays on and presses 4 in the survey.
+    # The operator talks 2 s and hangs up; the citizen stays on and presses 4 in the survey
+    # (7 s after answering: inside the survey's first 6 s wait, with room for a slow machine).
     leaving = await SippProcess.start(
         operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=2)))
     citizen = await SippProcess.start(callback_command(
-        CallbackPhone(behaviour="answer", ring_seconds=0.3, press="4", press_after=4.5)))
+        CallbackPhone(behaviour="answer", ring_seconds=0.3, press="4", press_after=7)))
     await add_operator(ami, "1011", queue="alo153-feedback")
     try:
         ticket_number = await resolved(services, number)
@@ -152,7 +153,8 @@ async def test_the_citizen_rates_the_call_on_the_keypad_after_the_operator_leave
         assert attempt.connected_at is not None and attempt.left_at is not None
         assert attempt.ended_at is not None
         # The operator's part is their 2 s; the survey after it is the citizen's.
-        assert 1.5 <= attempt.left_at - attempt.connected_at <= 4
+        # (Stamped as the dialer records each event: a backlog may shift them a little.)
+        assert 1.0 <= attempt.left_at - attempt.connected_at <= 5
         assert attempt.ended_at - attempt.left_at >= 1
         assert (await callback(services)).status == "connected"  # the operator's verdict next
     finally:
@@ -183,7 +185,7 @@ async def test_a_citizen_who_presses_nothing_is_not_scored(
         [attempt] = await attempts(services)
         assert attempt.ended_at is not None and attempt.left_at is not None
         # Two tries of a beep and a 6 s wait, then the PBX hangs up.
-        assert attempt.ended_at - attempt.left_at >= 2 * 6
+        assert attempt.ended_at - attempt.left_at >= 2 * 6 - 1.5
     finally:
         await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1011"})
         await citizen.stop()
@@ -243,17 +245,20 @@ async def test_a_restart_in_the_middle_of_a_call_places_it_once(
     dialer_settings: Settings, feedback_operator: SippProcess,
 ) -> None:
     number = citizen_number()
-    # The citizen lets it ring for 4 s: the dialer is stopped while the phone rings.
+    # The citizen lets it ring for 10 s: the dialer is stopped while the phone rings, and the
+    # second process is up (AMI logged in, the attempt found alive) before the answer, also
+    # on a slow machine.
+    settings = dataclasses.replace(dialer_settings, dialer_ring_seconds=20.0)
     citizen = await SippProcess.start(callback_command(
-        CallbackPhone(behaviour="answer", ring_seconds=4, talk_seconds=2)))
+        CallbackPhone(behaviour="answer", ring_seconds=10, talk_seconds=2)))
     try:
-        async with running_services(dialer_settings) as first:
+        async with running_services(settings) as first:
             await first.ami.wait_up(10)
             await resolved(first, number)
-            await citizen.wait_for(lambda p: len(p.received_calls()) == 1, timeout=20)
+            assert await citizen.wait_for(lambda p: len(p.received_calls()) == 1, timeout=20)
         # Stopped mid-ring: the AMI link is gone with the Originate's answer. A new process
         # finds the attempt unfinished, sees its channel alive, and follows it.
-        async with running_services(dialer_settings) as second:
+        async with running_services(settings) as second:
             await second.ami.wait_up(10)
 
             async def ended() -> bool:
@@ -284,7 +289,7 @@ async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_pho
     own_phone = await SippProcess.start(
         operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=2)))
     citizen = await SippProcess.start(callback_command(
-        CallbackPhone(behaviour="answer", ring_seconds=0.5, press="5", press_after=4.5)))
+        CallbackPhone(behaviour="answer", ring_seconds=0.5, press="5", press_after=7)))
     try:
         async with running_services(settings) as services:
             await services.ami.wait_up(10)

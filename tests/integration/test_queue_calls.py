@@ -35,10 +35,12 @@ async def test_answered_call_is_enterqueue_then_connect_and_an_answered_cdr(
     )
     assert result.ok, result.errors
     root = sandbox.paths.root
-    events = await eventually(
-        lambda: [e.event for e in call_events(root, caller)] or None,
-        timeout=10, what="the call in queue_log",
-    )
+    def ended() -> list[str] | None:
+        # Asterisk writes the COMPLETE line after it has answered the BYE: wait for it.
+        events = [e.event for e in call_events(root, caller)]
+        return events if any(event.startswith("COMPLETE") for event in events) else None
+
+    events = await eventually(ended, timeout=10, what="the call's end in queue_log")
     assert events[:2] == ["ENTERQUEUE", "CONNECT"]
     assert events[-1] in {"COMPLETECALLER", "COMPLETEAGENT"}
     connect = next(e for e in call_events(root, caller) if e.event == "CONNECT")

@@ -83,8 +83,9 @@ async def test_connect_then_close_does_not_spin(server: FastAgiServer) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     await asyncio.sleep(0.2)
-    # A spinning session would starve the loop: the sleep would overrun badly.
-    assert loop.time() - started < 0.5
+    # A spinning session would starve the loop for good: the sleep would never end in time
+    # (the bound leaves room for a machine that is merely busy).
+    assert loop.time() - started < 1.5
     assert (await fake_asterisk(server.port, env()))["ALO153_BLOCKED"] == "0"
     assert server.stats.bad_requests == 20
 

@@ -236,18 +236,26 @@ function prepareReroute(t) {
   return suggest();
 }
 
+// The newest question wins: an older answer arriving late (the one asked when the ticket
+// opened, before the kind of place was chosen) is dropped.
+let suggestAsked = 0;
 async function suggest() {
+  const n = ++suggestAsked;
   const t = S.ticket;
   const params = new URLSearchParams({ category: t.category });
   if (t.district) params.set("district", t.district);
   if ($("r-kind").value) params.set("location_kind", $("r-kind").value);
   try {
     const found = await api("GET", `/api/routing/suggest?${params}`);
+    if (n !== suggestAsked) return;
     S.suggested = found.unit;
     $("r-suggestion").textContent = found.unit
       ? `Öneri / Suggested: ${found.label} — ${found.reason_tr}` : found.reason_tr || "";
     if (found.unit) $("r-unit").value = found.unit;
-  } catch (error) { S.suggested = null; $("r-suggestion").textContent = error.message; }
+  } catch (error) {
+    if (n !== suggestAsked) return;
+    S.suggested = null; $("r-suggestion").textContent = error.message;
+  }
 }
 
 async function reroute(event) {
