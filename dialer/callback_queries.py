@@ -29,7 +29,9 @@ def due_statement(now: float, limit: int) -> Select[int, str, str, int]:
         .where(CallbackRow.status == CallbackStatus.WAITING, CallbackRow.next_attempt_at <= now,
                CallbackRow.assigned_to.is_(None), ~_PHONE_BUSY,
                TicketRow.status.in_(CALLABLE_TICKETS))
-        .order_by(CallbackRow.priority.desc(), CallbackRow.resolved_at, CallbackRow.id)
+        # A promise to the citizen first, then by priority and time since resolution.
+        .order_by(CallbackRow.appointment_at.is_(None), CallbackRow.priority.desc(),
+                  CallbackRow.resolved_at, CallbackRow.id)
         .limit(limit)
     )
 
@@ -40,11 +42,12 @@ def queue_statement(now: float, limit: int, *,
     order, then scheduled ones by when they are due."""
     bucket = case((CallbackRow.status.in_(IN_FLIGHT), 0),
                   (CallbackRow.next_attempt_at <= now, 1), else_=2)
+    promised = case((bucket == 1, CallbackRow.appointment_at.is_(None)), else_=False)
     statement = (
         select(CallbackRow, TicketRow.number, TicketRow.category, TicketRow.unit,
                func.substr(func.coalesce(TicketRow.resolution, ""), 1, RESOLUTION_EXCERPT))
         .join(TicketRow, TicketRow.id == CallbackRow.ticket_id)
-        .order_by(bucket, case((bucket == 1, -CallbackRow.priority), else_=0),
+        .order_by(bucket, promised, case((bucket == 1, -CallbackRow.priority), else_=0),
                   case((bucket == 2, CallbackRow.next_attempt_at), else_=CallbackRow.resolved_at),
                   CallbackRow.id)
         .limit(limit)

@@ -87,7 +87,7 @@ class CallbackQueue:
         return QueueItem(
             callback.id, number, category, unit, resolution or "", callback.priority, status, stage,
             due_at, callback.attempts, self._config.max_attempts, callback.last_outcome,
-            callback.assigned_to, callback.resolved_at,
+            callback.assigned_to, callback.resolved_at, callback.appointment_at,
         )
 
     async def take(self, callback_id: int, operator: str) -> QueueItem | None:

@@ -103,3 +103,4 @@ class QueueItem:
     last_outcome: str | None
     assigned_to: str | None
     resolved_at: float
+    appointment_at: float | None = None  # the moment the citizen asked to be called

@@ -46,7 +46,7 @@ from dialer.callback_views import (  # re-exported: the dialer's words for what 
     new_attempt_id,
 )
 from dialer.outcomes import Outcome
-from dialer.states import UNFINISHED, AttemptState, CallbackStatus, Verdict
+from dialer.states import IN_FLIGHT, UNFINISHED, AttemptState, CallbackStatus, Verdict
 
 __all__ = ["Attempt", "AttemptEnd", "CallbackStore", "Due", "OutsideCallingHours",
            "PlannedAttempt", "QueueItem"]
@@ -219,6 +219,31 @@ class CallbackStore(CallbackQueue):
             await tickets.score_feedback(session, number, score, actor)
         return True
 
+    async def later(self, callback_id: int, at: float, actor: str, now: float,
+                    note: str | None = None) -> float | None:
+        """The citizen asks to be called at `at`: the callback waits for that moment (moved
+        into calling hours), before any other when due, and the tries after it count afresh.
+        The moment it will be called, or None if the callback is no longer in flight."""
+        due = self._config.hours.next_open(max(at, now))
+        rescheduling = (
+            update(CallbackRow)
+            .where(CallbackRow.id == callback_id, CallbackRow.status.in_(IN_FLIGHT))
+            .values(status=CallbackStatus.WAITING, next_attempt_at=due, appointment_at=due,
+                    attempts_before=CallbackRow.attempts, assigned_to=None, updated_at=now)
+            .returning(CallbackRow.ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            ticket_id = (await session.execute(rescheduling)).scalar_one_or_none()
+            if ticket_id is None:
+                return None
+            changes: dict[str, list[Any]] = {"appointment_at": [None, due]}
+            if note:
+                changes["note"] = [None, note]
+            session.add(event_row(ticket_id, now, actor, "callback_later", changes))
+        log.info("callback %d: the citizen asked to be called later (%s)", callback_id, actor)
+        return due
+
     async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,
                       now: float, *, tickets: TicketEnds,
                       score: int | None = None) -> Ticket | None:
@@ -241,7 +266,8 @@ class CallbackStore(CallbackQueue):
         row.cause = cause[:MAX_TEXT] if cause else None
         callback = await locked_callback(session, row.callback_id, at)
         settlement = settle(self._config, status=CallbackStatus(callback.status),
-                            attempts=callback.attempts, outcome=final, at=at)
+                            attempts=callback.attempts - callback.attempts_before,
+                            outcome=final, at=at)
         if (settlement is not None and settlement.status is not CallbackStatus.CONNECTED
                 and not await _still_resolved(session, callback.ticket_id)):
             # Reopened or closed during the call: nothing left to ask the citizen, and no

@@ -414,6 +414,10 @@ class CallbackRow(Base):
     last_outcome: Mapped[str | None] = mapped_column(String(24))
     outcome: Mapped[str | None] = mapped_column(String(24))  # confirmed, not_solved, unreachable…
     assigned_to: Mapped[str | None] = mapped_column(String(64))  # preview: who took it
+    # The citizen asked to be called at this moment; the calls placed before it do not count
+    # towards the tries left (`attempts_before`).
+    appointment_at: Mapped[float | None]
+    attempts_before: Mapped[int] = mapped_column(server_default="0")
     created_at: Mapped[float]
     updated_at: Mapped[float]
     done_at: Mapped[float | None]

@@ -41,6 +41,8 @@ def callback_json(entry: CallbackEntry) -> Json:
         "due_at_iso": iso(entry.due_at),
         "resolved_at": entry.resolved_at,
         "resolved_at_iso": iso(entry.resolved_at),
+        "appointment_at": entry.appointment_at,
+        "appointment_at_iso": iso(entry.appointment_at) if entry.appointment_at else None,
     }
 
 

@@ -93,8 +93,11 @@ PATHS: dict[str, Schema] = {
     "/api/callbacks/{callback_id}/outcome": {"post": _post(
         "recordCallbackOutcome", "The citizen's verdict: confirmed (closed), not_solved "
         "(reopened at the same unit, one priority step higher, the words in the trail) or "
-        "wrong_number (closed); the callback is done",
-        {"200": _json("The callback, done, and the ticket as it is now", "CallbackClosed")},
+        "wrong_number (closed), and the callback is done; or later: the citizen asks to be "
+        "called at `at` (5 minutes to 14 days ahead, moved into calling hours), the callback "
+        "waits for it, first in the queue when due, and the tries after it count afresh",
+        {"200": _json("The callback (done, or waiting for the appointment) and the ticket",
+                      "CallbackClosed")},
         "No call waiting for a verdict, or the ticket cannot move so", "CallbackOutcome")},
     "/api/callbacks/attempts/{attempt_id}": {"get": _ATTEMPT},
     "/api/callbacks/summary": {"get": _DAY},
@@ -117,6 +120,7 @@ _CALLBACK = closed({
     "assigned_to": nullable({"type": "string", "description": "preview: who took it"}),
     **moment("due_at", "when it is called next (calling hours and spacing applied)"),
     **moment("resolved_at", "when the unit resolved the ticket"),
+    **moment("appointment_at", "when the citizen asked to be called", optional=True),
 }, "A resolved ticket whose citizen is to be called back.")
 _LIST: Schema = {"type": "array", "items": ref("Callback")}
 
@@ -152,6 +156,9 @@ SCHEMAS: dict[str, Schema] = {
                       "confirmed, refused for wrong_number"},
             "satisfaction": {"type": "integer", "minimum": 1, "maximum": 5,
                              "description": "the citizen's score, if asked"},
+            "at": {"oneOf": [{"type": "number"}, {"type": "string", "format": "date-time"}],
+                   "description": "later only: when to call, epoch seconds or ISO 8601 with "
+                   "a timezone"},
         }, "The citizen's verdict on the unit's resolution."),
         "required": ["outcome"],
     },

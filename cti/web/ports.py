@@ -172,6 +172,8 @@ class CallbackEntry(Protocol):
     def resolved_at(self) -> float: ...
     @property
     def assigned_to(self) -> str | None: ...  # preview: who took it
+    @property
+    def appointment_at(self) -> float | None: ...  # the moment the citizen asked for
 
 
 class Callbacks(Protocol):
@@ -198,6 +200,12 @@ class Callbacks(Protocol):
     async def take(self, callback_id: int, operator: str) -> CallbackEntry | None:
         """Preview: assign a waiting callback to `operator`; None when it is no longer
         waiting or another operator has it."""
+        ...
+
+    async def later(self, callback_id: int, at: float, actor: str, now: float,
+                    note: str | None = None) -> float | None:
+        """The citizen asks to be called at `at`: when it will be (in calling hours), or None
+        if the callback is no longer in flight."""
         ...
 
     async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from cti.bootstrap import Services
+from cti.domain.calendar import ISTANBUL
 from cti.domain.roles import Role
 from cti.domain.tickets.fields import Priority
 from cti.domain.tickets.ticket import TicketDraft
@@ -118,4 +120,47 @@ async def test_a_feedback_operator_records_not_solved_with_the_citizens_words(
         "reopened", UNIT, "high", 2)
     notes = [e["changes"].get("note") for e in ticket["events"] if e["actor"] == "fb2001"]
     assert [None, WORDS] in notes
+    assert script_errors(console_errors) == []
+
+
+async def test_a_citizen_who_asks_to_be_called_later_waits_for_the_appointment(
+    feedback: Feedback, new_page: NewPage, console_errors: list[str],
+) -> None:
+    number, callback_id = await feedback.resolved_ticket("Park lambası yanmıyor", "Ali Demir")
+    page = await new_page()
+    await sign_in(page, feedback.url, "fb2001", PASSWORD, "#feedback-panel")
+    now = time.time()
+    planned = await feedback.callbacks.plan(callback_id, now)
+    assert planned is not None
+    await feedback.callbacks.advance(planned.attempt_id, state=AttemptState.CONNECTED,
+                                     operator="fb2001", at=now)
+    feedback.services.console.on_frame(Frame((
+        ("Event", "AgentCalled"), ("Interface", "PJSIP/2001"), ("Queue", "alo153-feedback"),
+        ("Linkedid", planned.attempt_id), ("Uniqueid", planned.attempt_id),
+        ("DestUniqueid", "fb-3"), ("CallerIDNum", "05321234567"), ("CallerIDName", ""),
+        ("ChanVariable", f"ALO153_ATTEMPT={planned.attempt_id}"))))
+    current = page.get_by_test_id("cb-current")
+    await expect(page.get_by_test_id("cb-number")).to_have_text(number)
+
+    # "Not now, call me tomorrow at 18:30": the moment is picked in Istanbul's time.
+    await current.locator("input[value=later]").check()
+    await expect(page.get_by_test_id("cb-later-at")).to_be_visible()
+    await expect(page.locator("#cb-satisfaction")).to_be_disabled()
+    tomorrow = (datetime.now(ISTANBUL) + timedelta(days=1)).replace(
+        hour=18, minute=30, second=0, microsecond=0)
+    await page.fill("#cb-later-at", tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    await page.fill("#cb-words", "İşten sonra arayın")
+    await page.press("#cb-words", "Control+Enter")
+    await expect(current).to_be_hidden()
+    await expect(page.locator("#notice")).to_contain_text("aranacak")
+    scheduled = page.get_by_test_id("cb-scheduled")
+    await expect(scheduled).to_contain_text(number)
+    await expect(scheduled).to_contain_text("Randevu")
+
+    row = await feedback.callbacks.get(callback_id)
+    assert row is not None and row.appointment_at == tomorrow.timestamp()
+    ticket = await api(page, "GET", f"/api/tickets/{number}")
+    [later] = [e for e in ticket["events"] if e["action"] == "callback_later"]
+    assert later["actor"] == "fb2001"
+    assert later["changes"]["note"] == [None, "İşten sonra arayın"]
     assert script_errors(console_errors) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Handler
 
+from cti.domain.calendar import ISTANBUL
 from cti.domain.roles import Principal, Role
 from cti.domain.tickets.feedback import FeedbackEnd
 from cti.domain.tickets.ticket import Ticket, TicketDraft
@@ -76,6 +78,7 @@ class Entry:
     last_outcome: str | None = None
     assigned_to: str | None = None
     outcome: str | None = None
+    appointment_at: float | None = None
 
     @property
     def stage(self) -> str:
@@ -123,6 +126,14 @@ class MemoryCallbacks:
         ticket = await tickets.feedback_ended(entry.ticket_number, end, actor, score=score)
         entry.status, entry.outcome = "done", verdict
         return ticket
+
+    async def later(self, callback_id: int, at: float, actor: str, now: float,
+                    note: str | None = None) -> float | None:
+        entry = self.entries[callback_id]
+        if entry.status not in ("calling", "connected"):
+            return None
+        entry.status, entry.due_at, entry.appointment_at = "waiting", at, at
+        return at
 
     def connect(self, callback_id: int, attempt_id: str, operator: str = "fb2001") -> None:
         """What the dialer does when the citizen answers and an operator takes the call."""
@@ -332,6 +343,40 @@ async def test_a_wrong_number_closes_the_ticket_without_a_survey(setup: Setup) -
     assert setup.callbacks.entries[entry.callback_id].outcome == "wrong_number"
 
 
+async def test_a_citizen_who_asks_to_be_called_later_gets_an_appointment(setup: Setup) -> None:
+    entry = await setup.resolved()
+    setup.callbacks.connect(entry.callback_id, "cb1-1-ee")
+    tomorrow = datetime.now(ISTANBUL).replace(microsecond=0) + timedelta(days=1)
+    later = await outcome(setup, entry, 200, outcome="later", at=tomorrow.isoformat(),
+                          words="Akşam işten sonra arayın")
+    assert later["callback"]["section"] == "scheduled"
+    assert later["callback"]["appointment_at"] == tomorrow.timestamp()
+    assert later["ticket"]["status"] == "resolved"  # nothing decided yet
+    assert setup.callbacks.entries[entry.callback_id].outcome is None
+
+
+@pytest.mark.parametrize("at", [
+    None, "", "yarın", "2026-11-27T15:00", True, [], -1, "now+5",  # no timezone, no moment
+])
+async def test_an_appointment_needs_a_moment_with_a_timezone(setup: Setup, at: Any) -> None:
+    entry = await setup.resolved()
+    setup.callbacks.connect(entry.callback_id, "cb1-1-ff")
+    body = {"outcome": "later"} if at is None else {"outcome": "later", "at": at}
+    refused = await outcome(setup, entry, 400, **body)
+    assert refused["error"]["code"] == "invalid_parameter"
+    assert setup.callbacks.entries[entry.callback_id].status == "connected"
+
+
+@pytest.mark.parametrize("ahead", [60.0, 15 * 86400.0, -3600.0])
+async def test_an_appointment_is_five_minutes_to_two_weeks_ahead(
+    setup: Setup, ahead: float
+) -> None:
+    entry = await setup.resolved()
+    setup.callbacks.connect(entry.callback_id, "cb1-1-gg")
+    refused = await outcome(setup, entry, 400, outcome="later", at=time.time() + ahead)
+    assert refused["error"]["code"] == "invalid_parameter"
+
+
 async def test_an_outcome_needs_a_call_waiting_for_it(setup: Setup) -> None:
     entry = await setup.resolved()
     refused = await outcome(setup, entry, 409, outcome="confirmed")
@@ -355,6 +400,8 @@ async def test_an_outcome_needs_a_call_waiting_for_it(setup: Setup) -> None:
     ({"outcome": "confirmed", "satisfaction": "5"}, "invalid_parameter"),
     ({"outcome": "confirmed", "satisfaction": 4.5}, "invalid_parameter"),
     ({"outcome": "confirmed", "note": "x"}, "unknown_parameter"),
+    ({"outcome": "confirmed", "at": 1795000000}, "invalid_parameter"),
+    ({"outcome": "later", "at": 1795000000, "satisfaction": 4}, "invalid_parameter"),
 ])
 async def test_a_bad_outcome_is_refused_and_changes_nothing(
     setup: Setup, body: dict[str, Any], code: str,

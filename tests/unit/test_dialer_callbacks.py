@@ -568,6 +568,58 @@ class CallbackStoreBehaviour:
                                           "fb1", WEDNESDAY + 61, tickets=world.tickets)
         assert (await world.callback(callback_id)).status == "calling"  # rolled back
 
+    # ------------------------------------------------------- "call me later, at 15:00"
+    async def test_a_citizen_who_asks_to_be_called_later_is_called_then_first(
+        self, world: World
+    ) -> None:
+        waiting_long = await world.resolved(phone=OTHER, priority=Priority.URGENT)
+        asked = await world.resolved()
+        planned = await world.callbacks.plan(asked, WEDNESDAY)
+        assert planned is not None
+        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        # At 21:00 the calling hours are over: it is moved to Thursday's opening.
+        due = await world.callbacks.later(asked, at("2026-06-03 21:00"), "fb1", WEDNESDAY + 30,
+                                          "Akşam arayın")
+        assert due is not None and local(due) == "2026-06-04 09:00"
+        await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 60, tickets=world.tickets)
+        row = await world.callback(asked)
+        assert (row.status, row.appointment_at, row.next_attempt_at) == ("waiting", due, due)
+        trail = [e for e in await world.tickets.events(planned.ticket_number)
+                 if e.action == "callback_later"]
+        assert trail[0].changes == {"appointment_at": [None, due], "note": [None, "Akşam arayın"]}
+        assert await world.callbacks.awaiting_verdict() == frozenset()  # fb1 owes nothing
+        # Due at the opening, before the urgent one waiting since Wednesday.
+        first = await world.callbacks.due(due + 1, 10)
+        assert [d.callback_id for d in first][:2] == [asked, waiting_long]
+
+    async def test_the_tries_after_an_appointment_count_afresh(self, world: World) -> None:
+        callback_id = await world.resolved()
+        now = WEDNESDAY
+        for _ in range(CONFIG.max_attempts - 1):  # busy, busy: one try left
+            planned = await world.callbacks.plan(callback_id, now)
+            assert planned is not None
+            ended = await world.callbacks.end(planned.attempt_id, outcome=Outcome.BUSY,
+                                              at=now + 5)
+            assert ended is not None and ended.next_attempt_at is not None
+            now = ended.next_attempt_at
+        planned = await world.callbacks.plan(callback_id, now)
+        assert planned is not None
+        await world.callbacks.advance(planned.attempt_id, state="connected", at=now + 5)
+        await world.callbacks.later(callback_id, now + 3600, "fb1", now + 20)
+        await world.callbacks.end(planned.attempt_id, at=now + 30)
+        again = await world.callbacks.plan(callback_id, now + 3601)
+        assert again is not None
+        ended = await world.callbacks.end(again.attempt_id, outcome=Outcome.NO_ANSWER,
+                                          at=now + 3630)
+        assert ended is not None and not ended.unreachable  # not the last try any more
+        assert ended.status is CallbackStatus.WAITING
+
+    async def test_only_a_call_in_flight_can_be_put_off(self, world: World) -> None:
+        callback_id = await world.resolved()
+        assert await world.callbacks.later(callback_id, WEDNESDAY + 3600, "fb1",
+                                           WEDNESDAY) is None  # waiting: nobody was asked
+
     async def test_an_unknown_verdict_is_refused(self, world: World) -> None:
         callback_id = await world.resolved()
         with pytest.raises(ValueError):

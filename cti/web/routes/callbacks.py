@@ -33,7 +33,13 @@ from cti.web.errors import ApiError, invalid_parameter
 from cti.web.identity import actor_of, principal_of
 from cti.web.json_body import read_object, text_field
 from cti.web.ports import CallbackEntry
-from cti.web.query_params import one, page_limit, reject_unknown, reject_unknown_or_repeated
+from cti.web.query_params import (
+    one,
+    page_limit,
+    parse_time,
+    reject_unknown,
+    reject_unknown_or_repeated,
+)
 from cti.web.responses import json_ok
 from cti.web.state import ACCESS_AUDIT, CALLBACKS, DIALER, TICKETS
 from cti.web.ticket_access import detail_of
@@ -44,8 +50,10 @@ from dialer.day_summary import DaySummary
 routes = web.RouteTableDef()
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
-OUTCOMES = ("confirmed", "not_solved", "wrong_number")
-OUTCOME_FIELDS = frozenset({"outcome", "words", "satisfaction"})
+OUTCOMES = ("confirmed", "not_solved", "wrong_number", "later")
+OUTCOME_FIELDS = frozenset({"outcome", "words", "satisfaction", "at"})
+# "Call me later": from five minutes to two weeks ahead (a typo's year 2062 is refused).
+LATER_MIN, LATER_MAX = 5 * 60.0, 14 * 86400.0
 # A verdict is recorded while the call is on (or the citizen has just hung up).
 _AWAITING_VERDICT = frozenset({"calling", "connected"})
 _ENDS: dict[str, Callable[[str | None], FeedbackEnd]] = {
@@ -137,12 +145,16 @@ async def call(request: web.Request) -> web.Response:
 @translating
 async def outcome(request: web.Request) -> web.Response:
     callback_id = _callback_id(request)
-    verdict, words, score = _verdict(await read_object(request, OUTCOME_FIELDS))
+    body = await read_object(request, OUTCOME_FIELDS)
+    verdict, words, score = _verdict(body)
+    at = _later_at(body, time.time()) if verdict == "later" else None
     entry = await _callback(request, callback_id)
     if entry.status not in _AWAITING_VERDICT:
         raise NO_VERDICT
     actor = actor_of(request)
     await _own_call(request, callback_id, actor)
+    if at is not None:
+        return await _later(request, entry, at, words, actor)
     # The callback done and its ticket moved in one transaction: never one without the other.
     ticket = await request.app[CALLBACKS].verdict(
         callback_id, verdict, _ENDS[verdict](words), actor, time.time(),
@@ -180,11 +192,40 @@ def _verdict(body: dict[str, object]) -> tuple[str, str | None, int | None]:
         words = check.text("words", words, limit=check.MAX_NOTE)
     score = body.get("satisfaction")
     if score is not None and (
-        verdict == "wrong_number" or isinstance(score, bool) or not isinstance(score, int)
-        or not 1 <= score <= 5
+        verdict in ("wrong_number", "later") or isinstance(score, bool)
+        or not isinstance(score, int) or not 1 <= score <= 5
     ):
         raise invalid_parameter("satisfaction")
+    if verdict != "later" and "at" in body:
+        raise invalid_parameter("at")  # a moment only an appointment has: refused, not dropped
     return verdict, words, score
+
+
+def _later_at(body: dict[str, object], now: float) -> float:
+    """The moment the citizen asked to be called: epoch seconds or ISO 8601 with a timezone
+    (the console sends Istanbul's), five minutes to two weeks ahead; 400 otherwise."""
+    raw = body.get("at")
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise ValueError("missing")
+        at = parse_time(raw) if isinstance(raw, str) else float(raw)
+    except (ValueError, OverflowError):
+        raise invalid_parameter("at") from None
+    if not now + LATER_MIN <= at <= now + LATER_MAX:
+        raise invalid_parameter("at")
+    return at
+
+
+async def _later(request: web.Request, entry: CallbackEntry, at: float, words: str | None,
+                 actor: str) -> web.Response:
+    """The citizen asks to be called at `at`: the callback waits for it, the ticket as it is."""
+    due = await request.app[CALLBACKS].later(entry.callback_id, at, actor, time.time(), words)
+    if due is None:
+        raise NO_VERDICT  # another hand closed it meanwhile
+    waiting = await _callback(request, entry.callback_id)
+    ticket = await request.app[TICKETS].get(entry.ticket_number)
+    assert ticket is not None  # a callback lives only as long as its ticket
+    return json_ok({"callback": callback_json(waiting), "ticket": ticket_json(ticket)})
 
 
 async def _with_ticket(request: web.Request, entry: CallbackEntry) -> web.Response:

@@ -497,7 +497,7 @@ function callbackRows(table, list, scheduled) {
       el("td", { text: c.ticket_number }), el("td", { text: categoryLabel(c.category) }),
       el("td", { text: unitName(c.unit) }), el("td", { text: excerpt(c.resolution) }),
       el("td", { text: `${c.attempts}/${c.max_attempts} deneme / attempts` + (c.last_outcome ? ` · ${LAST[c.last_outcome] || c.last_outcome}` : "") }),
-      el("td", { text: scheduled ? when(c.due_at) : (mine ? "Sizde / yours" : "") })));
+      el("td", { text: (c.appointment_at ? "Randevu / appointment " : "") + (scheduled || c.appointment_at ? when(c.due_at) : (mine ? "Sizde / yours" : "")) })));
   }
   if (!list.length) body.append(el("tr", {}, el("td", { text: "Yok / none" })));
 }
@@ -561,9 +561,16 @@ function chosenOutcome() { const r = $("cb-verdict").querySelector("input[name=c
 function wordsNeeded() {
   const outcome = chosenOutcome(); const need = outcome === "not_solved";
   $("cb-words").required = need; $("cb-words").disabled = outcome === "wrong_number";
-  $("cb-satisfaction").disabled = outcome === "wrong_number";
+  $("cb-satisfaction").disabled = outcome === "wrong_number" || outcome === "later";
+  const later = outcome === "later"; $("cb-later-label").hidden = !later; $("cb-later-at").required = later;
+  if (later && !$("cb-later-at").value) $("cb-later-at").value = localInput(Date.now() + 3600 * 1000);
   $("cb-words-need").textContent = need ? "(gerekli, birime gider / required, goes to the unit)" : "(isteğe bağlı / optional)";
 }
+// A datetime-local value ("2026-11-27T15:00") for an epoch in ms, in Istanbul's time (UTC+3).
+function localInput(ms) { return new Date(ms + 3 * 3600 * 1000).toISOString().slice(0, 16); }
+// The chosen moment as ISO 8601 with Istanbul's offset: what the API takes, whatever the
+// browser's own time zone.
+function laterAt() { const v = $("cb-later-at").value; return v ? `${v}:00+03:00` : ""; }
 async function saveVerdict(ev) {
   if (ev) ev.preventDefault();
   const found = S.fb.current; const outcome = chosenOutcome(); if (!found) return;
@@ -572,10 +579,16 @@ async function saveVerdict(ev) {
   if (outcome === "not_solved" && !words) { notice("Vatandaşın sözleri gerekli / the citizen's words are required"); $("cb-words").focus(); return; }
   const body = { outcome };
   if (outcome !== "wrong_number" && words) body.words = words;
-  if (outcome !== "wrong_number" && score) body.satisfaction = Number(score);
+  if (outcome !== "wrong_number" && outcome !== "later" && score) body.satisfaction = Number(score);
+  if (outcome === "later") {
+    body.at = laterAt();
+    if (!body.at) { notice("Aranacağı zamanı seçin / choose when to call"); $("cb-later-at").focus(); return; }
+  }
   try {
     const done = await api("POST", `/api/callbacks/${found.id}/outcome`, body);
-    notice(`${done.ticket.number}: ${statusLabel(done.ticket.status)}`);
+    notice(outcome === "later"
+      ? `${done.ticket.number}: ${when(done.callback.due_at)} aranacak / to be called then`
+      : `${done.ticket.number}: ${statusLabel(done.ticket.status)}`);
     closeCallback(); loadCallbacks();
   } catch (e) { notice(e.message); }
 }

@@ -118,7 +118,7 @@ function showCallbacks(queue) {
       body.append(el("tr", { attrs: { "data-number": c.ticket_number } }, el("td", {}, open),
         el("td", {}, both(SECTION[section])), el("td", { text: unitName(c.unit) }),
         el("td", { text: tries + (c.assigned_to ? ` · ${c.assigned_to}` : "") }),
-        el("td", { text: when(c.due_at) })));
+        el("td", { text: (c.appointment_at ? "randevu / appointment " : "") + when(c.due_at) })));
     }
   }
   if (!body.rows.length) body.append(el("tr", {}, el("td", { text: "Bekleyen geri arama yok / No feedback calls waiting", attrs: { colspan: 5 } })));
