@@ -90,7 +90,8 @@ async def _run(
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), STATUS_EVERY)
+                async with asyncio.timeout(STATUS_EVERY):
+                    await stop.wait()
             totals = Totals.since(sandbox.paths.root, started, launched)
             print(await live_line(ami, QUEUE, totals, agi.stats.served, time.time() - started))
     finally:

@@ -196,8 +196,11 @@ class Dialer:
                 raise
             except Exception:
                 log.exception("dialer: pacing failed; trying again")
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation
+            # that comes as the wake-up does, and the loop would outlive `stop`.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), PACE_EVERY)
+                async with asyncio.timeout(PACE_EVERY):
+                    await self._wake.wait()
 
     # ---------------------------------------------------------------- what happened
     async def _apply_facts(self) -> None:

@@ -77,13 +77,15 @@ class RedisLiveBus:
 
     async def _write_loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._timing.refresh_interval)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see dialer/engine.py
+                async with asyncio.timeout(self._timing.refresh_interval):
+                    await self._wake.wait()
             if not self._wake.is_set():
                 self._resync = True  # idle: rewrite the snapshot (Redis may have restarted)
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._write(), self._timing.operation_timeout)
+                async with asyncio.timeout(self._timing.operation_timeout):
+                    await self._write()
             except REDIS_DOWN as error:
                 self._resync = True
                 self._outbox.clear()

@@ -121,7 +121,8 @@ class RedisLiveFeed:
             self._local.publish(snapshot)
 
     async def _bounded(self, call: Awaitable[T], extra: float = 0.0) -> T:
-        return await asyncio.wait_for(call, self._timing.operation_timeout + extra)
+        async with asyncio.timeout(self._timing.operation_timeout + extra):
+            return await call
 
 
 def _text(raw: Any) -> str:

@@ -142,8 +142,9 @@ class OutboxDispatcher:
             except Exception:
                 log.exception("outbox pass failed; next in %.0f s", self._poll)
             self.passes += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see dialer/engine.py
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def _claim(self, now: float) -> list[Claimed]:
         if not self._senders:

@@ -99,7 +99,8 @@ class AmiClient:
                           self._handler_errors)
 
     async def wait_up(self, timeout: float) -> None:
-        await asyncio.wait_for(self._up.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._up.wait()
 
     async def action(
         self,
@@ -191,8 +192,9 @@ class AmiClient:
 
     async def _watch(self, session: AmiSession) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(session.wait_closed(), self._timing.ping_interval)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see dialer/engine.py
+                async with asyncio.timeout(self._timing.ping_interval):
+                    await session.wait_closed()
                 raise AmiError("AMI connection closed")
             try:
                 await session.action("Ping", timeout=self._timing.ping_timeout)

@@ -56,11 +56,13 @@ class AmiSession:
         timeout: float = 5.0,
         queue_size: int = EVENT_QUEUE_SIZE,
     ) -> AmiSession:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port)
         session = cls(reader, writer)
         session.events = asyncio.Queue(queue_size)
         try:
-            banner = await asyncio.wait_for(reader.readline(), timeout)
+            async with asyncio.timeout(timeout):
+                banner = await reader.readline()
             if not banner.startswith(BANNER_PREFIX):
                 raise AmiError(f"not an AMI server: {banner[:40]!r}")
             session._task = asyncio.create_task(session._read_loop(), name="ami-reader")
@@ -88,7 +90,8 @@ class AmiSession:
         self._responses[action_id] = future
         try:
             self._send(name, {**(headers or {}), "ActionID": action_id}, variables)
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                return await future
         finally:
             self._responses.pop(action_id, None)
 
@@ -101,7 +104,8 @@ class AmiSession:
         self._lists[action_id] = pending
         try:
             self._send(name, {**(headers or {}), "ActionID": action_id}, None)
-            return await asyncio.wait_for(pending.done, timeout)
+            async with asyncio.timeout(timeout):
+                return await pending.done
         finally:
             self._lists.pop(action_id, None)
 
