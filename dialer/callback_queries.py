@@ -83,5 +83,7 @@ def survey_statement(attempt_id: str) -> Select[int, str]:
         .join(CallbackRow, CallbackRow.ticket_id == TicketRow.id)
         .join(CallbackAttemptRow, CallbackAttemptRow.callback_id == CallbackRow.id)
         .where(CallbackAttemptRow.id == attempt_id, CallbackAttemptRow.connected_at.is_not(None),
+               # A call the citizen put off ("call me later") asked nothing yet.
+               CallbackAttemptRow.seq > CallbackRow.attempts_before,
                CallbackRow.outcome.is_(None) | CallbackRow.outcome.in_(_SURVEYED_OUTCOMES))
     )

@@ -67,12 +67,19 @@ class TicketEnds(Protocol):
     async def score_feedback(self, session: AsyncSession, number: str, score: int,
                              actor: str) -> Ticket: ...
 
+    async def unscore_feedback(self, session: AsyncSession, number: str,
+                               actor: str) -> Ticket: ...
+
 
 ACTOR = "dialer"
 PRIORITY = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
 # What the dialplan may dial (asterisk-config/extensions.conf, [alo153-dialout]): Turkish
 # numbers in national form only, never a premium, short or foreign one.
 DIALABLE = re.compile(r"0[2-5][0-9]{9}")
+
+
+class _MovedOn(Exception):
+    """The ticket left resolved/feedback during the call: undo what was written."""
 
 
 class OutsideCallingHours(LookupError):
@@ -131,8 +138,10 @@ class CallbackStore(CallbackQueue):
             update(CallbackRow)
             .where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.WAITING,
                    CallbackRow.ticket_id.in_(_STILL_RESOLVED), *_claimable(operator, now))
+            # An appointment is kept by this call: it no longer puts the callback first (the
+            # moment stays in the trail's callback_later entry).
             .values(status=CallbackStatus.CALLING, attempts=CallbackRow.attempts + 1,
-                    assigned_to=operator, updated_at=now)
+                    assigned_to=operator, appointment_at=None, updated_at=now)
             .returning(CallbackRow.attempts, CallbackRow.phone, CallbackRow.ticket_id)
             .execution_options(synchronize_session=False)
         )
@@ -220,10 +229,12 @@ class CallbackStore(CallbackQueue):
         return True
 
     async def later(self, callback_id: int, at: float, actor: str, now: float,
-                    note: str | None = None) -> float | None:
+                    note: str | None = None, *, tickets: TicketEnds) -> float | None:
         """The citizen asks to be called at `at`: the callback waits for that moment (moved
-        into calling hours), before any other when due, and the tries after it count afresh.
-        The moment it will be called, or None if the callback is no longer in flight."""
+        into calling hours), before any other when due, and the tries after it count afresh;
+        a keypad score given on this call is taken away (nothing was asked yet). The moment
+        it will be called, or None if the callback is no longer in flight or its ticket was
+        closed or reopened meanwhile (nothing is written then)."""
         due = self._config.hours.next_open(max(at, now))
         rescheduling = (
             update(CallbackRow)
@@ -233,14 +244,21 @@ class CallbackStore(CallbackQueue):
             .returning(CallbackRow.ticket_id)
             .execution_options(synchronize_session=False)
         )
-        async with self._sessions.begin() as session:
-            ticket_id = (await session.execute(rescheduling)).scalar_one_or_none()
-            if ticket_id is None:
-                return None
-            changes: dict[str, list[Any]] = {"appointment_at": [None, due]}
-            if note:
-                changes["note"] = [None, note]
-            session.add(event_row(ticket_id, now, actor, "callback_later", changes))
+        try:
+            async with self._sessions.begin() as session:
+                ticket_id = (await session.execute(rescheduling)).scalar_one_or_none()
+                if ticket_id is None:
+                    return None
+                if not await _still_resolved(session, ticket_id):
+                    raise _MovedOn  # rolls the rescheduling back
+                number = await _number(session, ticket_id)
+                await tickets.unscore_feedback(session, number, actor)
+                changes: dict[str, list[Any]] = {"appointment_at": [None, due]}
+                if note:
+                    changes["note"] = [None, note]
+                session.add(event_row(ticket_id, now, actor, "callback_later", changes))
+        except _MovedOn:
+            return None
         log.info("callback %d: the citizen asked to be called later (%s)", callback_id, actor)
         return due
 

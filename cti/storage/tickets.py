@@ -318,6 +318,17 @@ class TicketStore:
         write(row, after)
         return after
 
+    async def unscore_feedback(self, session: AsyncSession, number: str, actor: str) -> Ticket:
+        """Take a keypad score away inside the caller's transaction (the citizen asked to be
+        called later: the score was given on nothing); the ticket as it is when none."""
+        row = await _locked(session, number)
+        ticket = to_ticket(row)
+        if ticket.satisfaction is None:
+            return ticket
+        after = _scored(session, row, ticket, None, actor, self._clock())
+        write(row, after)
+        return after
+
     async def end_feedback(self, session: AsyncSession, number: str, end: FeedbackEnd,
                            actor: str, *, score: int | None = None) -> Ticket:
         """Inside the caller's transaction (which settles the callback with it, so the two

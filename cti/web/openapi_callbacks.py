@@ -145,7 +145,8 @@ SCHEMAS: dict[str, Schema] = {
     "CallbackTicket": closed({"callback": ref("Callback"), "ticket": ref("TicketDetail")},
                              "A callback with its ticket, trail included."),
     "CallbackClosed": closed({"callback": ref("Callback"), "ticket": ref("Ticket")},
-                             "A callback done with the citizen's verdict, and its ticket."),
+                             "A callback done with the citizen's verdict (or waiting for "
+                             "the citizen's appointment), and its ticket."),
     "CallbackCall": closed({"callback_id": {"type": "integer"}, "attempt_id": STRING},
                            "A preview call placed."),
     "CallbackOutcome": {

@@ -203,9 +203,9 @@ class Callbacks(Protocol):
         ...
 
     async def later(self, callback_id: int, at: float, actor: str, now: float,
-                    note: str | None = None) -> float | None:
+                    note: str | None = None, *, tickets: TicketEnds) -> float | None:
         """The citizen asks to be called at `at`: when it will be (in calling hours), or None
-        if the callback is no longer in flight."""
+        if the callback is no longer in flight or its ticket moved on."""
         ...
 
     async def verdict(self, callback_id: int, verdict: str, end: FeedbackEnd, actor: str,

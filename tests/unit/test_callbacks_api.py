@@ -128,7 +128,7 @@ class MemoryCallbacks:
         return ticket
 
     async def later(self, callback_id: int, at: float, actor: str, now: float,
-                    note: str | None = None) -> float | None:
+                    note: str | None = None, *, tickets: object = None) -> float | None:
         entry = self.entries[callback_id]
         if entry.status not in ("calling", "connected"):
             return None

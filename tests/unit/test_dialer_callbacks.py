@@ -580,7 +580,7 @@ class CallbackStoreBehaviour:
                                       at=WEDNESDAY + 8, tickets=world.tickets)
         # At 21:00 the calling hours are over: it is moved to Thursday's opening.
         due = await world.callbacks.later(asked, at("2026-06-03 21:00"), "fb1", WEDNESDAY + 30,
-                                          "Akşam arayın")
+                                          "Akşam arayın", tickets=world.tickets)
         assert due is not None and local(due) == "2026-06-04 09:00"
         await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 60, tickets=world.tickets)
         row = await world.callback(asked)
@@ -606,7 +606,8 @@ class CallbackStoreBehaviour:
         planned = await world.callbacks.plan(callback_id, now)
         assert planned is not None
         await world.callbacks.advance(planned.attempt_id, state="connected", at=now + 5)
-        await world.callbacks.later(callback_id, now + 3600, "fb1", now + 20)
+        await world.callbacks.later(callback_id, now + 3600, "fb1", now + 20,
+                                    tickets=world.tickets)
         await world.callbacks.end(planned.attempt_id, at=now + 30)
         again = await world.callbacks.plan(callback_id, now + 3601)
         assert again is not None
@@ -617,8 +618,43 @@ class CallbackStoreBehaviour:
 
     async def test_only_a_call_in_flight_can_be_put_off(self, world: World) -> None:
         callback_id = await world.resolved()
-        assert await world.callbacks.later(callback_id, WEDNESDAY + 3600, "fb1",
-                                           WEDNESDAY) is None  # waiting: nobody was asked
+        assert await world.callbacks.later(callback_id, WEDNESDAY + 3600, "fb1", WEDNESDAY,
+                                           tickets=world.tickets) is None  # nobody was asked
+
+    async def test_a_put_off_call_is_not_surveyed_and_its_score_is_taken_away(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
+                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        # The operator hung up and the survey scored before "later" was saved.
+        assert await world.callbacks.survey_scored(planned.attempt_id, 1, "anket",
+                                                   tickets=world.tickets)
+        await world.callbacks.later(callback_id, WEDNESDAY + 7200, "fb1", WEDNESDAY + 40,
+                                    tickets=world.tickets)
+        ticket = await world.tickets.get(planned.ticket_number)
+        assert ticket is not None and ticket.satisfaction is None
+        assert await world.callbacks.survey_ticket(planned.attempt_id) is None
+        # The appointment call is placed: it no longer goes first, and it may be surveyed.
+        await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 41)
+        again = await world.callbacks.plan(callback_id, WEDNESDAY + 7200)
+        assert again is not None
+        assert (await world.callback(callback_id)).appointment_at is None
+        await world.callbacks.advance(again.attempt_id, state="connected", operator="fb2",
+                                      at=WEDNESDAY + 7210, tickets=world.tickets)
+        assert await world.callbacks.survey_ticket(again.attempt_id) == planned.ticket_number
+
+    async def test_a_ticket_closed_during_the_call_cannot_be_put_off(self, world: World) -> None:
+        callback_id = await world.resolved()
+        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await world.tickets.transition(planned.ticket_number, TicketStatus.CLOSED, "sup1")
+        assert await world.callbacks.later(callback_id, WEDNESDAY + 3600, "fb1", WEDNESDAY + 9,
+                                           tickets=world.tickets) is None
+        row = await world.callback(callback_id)
+        assert (row.status, row.appointment_at) == ("calling", None)  # nothing written
 
     async def test_an_unknown_verdict_is_refused(self, world: World) -> None:
         callback_id = await world.resolved()

@@ -219,9 +219,10 @@ def _later_at(body: dict[str, object], now: float) -> float:
 async def _later(request: web.Request, entry: CallbackEntry, at: float, words: str | None,
                  actor: str) -> web.Response:
     """The citizen asks to be called at `at`: the callback waits for it, the ticket as it is."""
-    due = await request.app[CALLBACKS].later(entry.callback_id, at, actor, time.time(), words)
+    due = await request.app[CALLBACKS].later(entry.callback_id, at, actor, time.time(), words,
+                                             tickets=request.app[TICKETS])
     if due is None:
-        raise NO_VERDICT  # another hand closed it meanwhile
+        raise NO_VERDICT  # another hand closed the callback or moved its ticket meanwhile
     waiting = await _callback(request, entry.callback_id)
     ticket = await request.app[TICKETS].get(entry.ticket_number)
     assert ticket is not None  # a callback lives only as long as its ticket

@@ -563,7 +563,11 @@ function wordsNeeded() {
   $("cb-words").required = need; $("cb-words").disabled = outcome === "wrong_number";
   $("cb-satisfaction").disabled = outcome === "wrong_number" || outcome === "later";
   const later = outcome === "later"; $("cb-later-label").hidden = !later; $("cb-later-at").required = later;
-  if (later && !$("cb-later-at").value) $("cb-later-at").value = localInput(Date.now() + 3600 * 1000);
+  if (later) {
+    const step = 5 * 60 * 1000; const soon = Math.ceil((Date.now() + 10 * 60 * 1000) / step) * step;
+    $("cb-later-at").min = localInput(soon);
+    if (!$("cb-later-at").value) $("cb-later-at").value = localInput(Math.ceil((Date.now() + 3600 * 1000) / step) * step);
+  }
   $("cb-words-need").textContent = need ? "(gerekli, birime gider / required, goes to the unit)" : "(isteğe bağlı / optional)";
 }
 // A datetime-local value ("2026-11-27T15:00") for an epoch in ms, in Istanbul's time (UTC+3).

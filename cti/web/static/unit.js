@@ -52,6 +52,7 @@ const EVENT = {
   field_report: ["Saha ekibi tutanak yazdı", "Field report written"],
   callback_attempt: ["Geri arama denemesi", "Feedback call attempt"],
   survey: ["Vatandaşın memnuniyet puanı", "Citizen's satisfaction score"],
+  callback_later: ["Vatandaş sonra aranmak istedi", "Citizen asked to be called later"],
 };
 // A status step named for what happened, by the status it reached (and, once, where from).
 const STEP = {
