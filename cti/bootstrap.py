@@ -43,6 +43,7 @@ from cti.service.health import ServiceHealth
 from cti.service.periodic import every
 from cti.service.record_writer import RecordWriter
 from cti.service.resync import LinkResync
+from cti.stopping import cancel_all
 from cti.storage.access_audit import AccessAudit
 from cti.storage.attachment_files import AttachmentFiles
 from cti.storage.call_log import CallLog
@@ -295,9 +296,7 @@ async def _stop(services: Services) -> None:
         await services.dialer.stop()
     await services.ami.close()
     await services.console.close()
-    for task in services.tasks:
-        task.cancel()
-    await asyncio.gather(*services.tasks, return_exceptions=True)
+    await cancel_all(services.tasks, "cti")
     if services.outbox is not None:
         await services.outbox.stop()
     await services.writer.flush()  # what was accepted is written before we go

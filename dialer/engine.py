@@ -25,6 +25,7 @@ from typing import Protocol
 
 from cti.domain.numbers import mask_number
 from cti.live.state import DisplayStatus, LiveState
+from cti.stopping import cancel_all
 from cti.storage.tickets import TicketStore
 from cti.telephony.ami.frames import Frame
 from cti.telephony.ami.session import AmiError
@@ -89,9 +90,7 @@ class Dialer:
                        asyncio.create_task(self._pace_loop(), name="dialer-pace")]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_all(self._tasks, "dialer")
         self._tasks = []
 
     def on_frame(self, frame: Frame) -> None:

@@ -32,6 +32,7 @@ from cti.notify.backoff import Backoff
 from cti.notify.envelope import Envelope, MailAttachment, Sender, SendFailed
 from cti.notify.outbox import FAILED, PENDING, SENT, subscribe
 from cti.notify.recipients import CHANNELS, EMAIL, shown_recipient
+from cti.stopping import cancel_all
 from cti.storage.attachment_files import AttachmentFiles
 from cti.storage.models import OutboxAttemptRow, OutboxRow, TicketAttachmentRow
 
@@ -127,9 +128,7 @@ class OutboxDispatcher:
             self._unsubscribe()
             self._unsubscribe = None
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_all([self._task], "outbox")
             self._task = None
         for sender in self._senders.values():
             await sender.close()
