@@ -162,6 +162,14 @@ class CallbackQueue:
         async with self._sessions() as session:
             return frozenset(str(name) for name in await session.scalars(statement))
 
+    async def last_attempt_id(self, callback_id: int) -> str | None:
+        """The id of the callback's latest call (its Linkedid on the PBX), if any."""
+        statement = (select(CallbackAttemptRow.id)
+                     .where(CallbackAttemptRow.callback_id == callback_id)
+                     .order_by(CallbackAttemptRow.seq.desc()).limit(1))
+        async with self._sessions() as session:
+            return await session.scalar(statement)
+
     async def handled_by(self, callback_id: int) -> str | None:
         """Who had the callback's latest call: the operator whose verdict it awaits (None
         before an operator took one)."""

@@ -27,6 +27,16 @@ DISPOSITIONS: tuple[Code, ...] = (
     Code("sessiz_cagri", "Sessiz çağrı / hat koptu", "Silent call or line dropped"),
     Code("rahatsiz_edici", "Rahatsız edici arama", "Abusive call"),
 )
+# Given by the feedback console's verdict, which is also the call's disposition: it ends the
+# after-call work of the call it was about (a feedback operator does not code a call twice).
+# Not offered on the wrap-up panel.
+FEEDBACK_DISPOSITIONS: tuple[Code, ...] = (
+    Code("geri_arama_cozuldu", "Geri arama: çözüldüğü doğrulandı", "Callback: confirmed solved"),
+    Code("geri_arama_cozulmedi", "Geri arama: çözülmedi, birime döndü",
+         "Callback: not solved, back to the unit"),
+    Code("geri_arama_yanlis_numara", "Geri arama: yanlış numara", "Callback: wrong number"),
+    Code("geri_arama_sonra", "Geri arama: sonra aranacak", "Callback: to be called later"),
+)
 # Set by the CTI when the after-call work time ran out before the operator chose.
 TIMEOUT = Code("zaman_asimi", "Süre doldu (kod seçilmedi)", "Timed out (no code chosen)")
 
@@ -39,7 +49,7 @@ PAUSE_REASONS: tuple[Code, ...] = (
     Code("teknik", "Teknik sorun", "Technical problem"),
 )
 
-DISPOSITION_CODES = frozenset(c.code for c in DISPOSITIONS)
+DISPOSITION_CODES = frozenset(c.code for c in DISPOSITIONS + FEEDBACK_DISPOSITIONS)
 PAUSE_CODES = frozenset(c.code for c in PAUSE_REASONS)
 
 

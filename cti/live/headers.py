@@ -34,8 +34,10 @@ def moment(frame: Frame, now: float) -> float:
 
 
 def call_id(frame: Frame) -> str:
-    """The call's id across all its channels (Linkedid); QueueEntry has only the Uniqueid."""
-    return text(frame, "Linkedid", "Uniqueid")
+    """The call's id across all its channels (Linkedid); QueueEntry has only the Uniqueid.
+    An AgentComplete raised after the caller's channel is gone carries no caller fields, only
+    the operator's (DestLinkedid, the same id)."""
+    return text(frame, "Linkedid", "DestLinkedid", "Uniqueid")
 
 
 def caller_id(value: str) -> str:

@@ -189,6 +189,10 @@ class Callbacks(Protocol):
         """A day of feedback calls in figures, for the team leader."""
         ...
 
+    async def last_attempt_id(self, callback_id: int) -> str | None:
+        """The id of the callback's latest call (the Linkedid the console knows it by)."""
+        ...
+
     async def handled_by(self, callback_id: int) -> str | None:
         """The operator who had the callback's latest call (None before one took it)."""
         ...

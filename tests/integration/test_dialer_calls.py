@@ -326,3 +326,55 @@ async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_pho
     finally:
         await citizen.stop()
         await own_phone.stop()
+
+
+async def test_the_verdict_ends_the_operators_after_call_work(
+    dialer_settings: Settings,
+) -> None:
+    """A feedback operator codes the call with the verdict itself: the after-call pause (60 s
+    here) ends when the verdict is saved, and the dialer may give them the next citizen."""
+    from cti.domain.roles import Role
+    from tests.integration.test_console_live import PASSWORD, Console, message
+
+    settings = dataclasses.replace(dialer_settings,
+                                   wrapup={"alo153": 1.0, "alo153-feedback": 60.0})
+    number = citizen_number()
+    phone = await SippProcess.start(
+        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=0)))
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=0.3, talk_seconds=2)))
+    try:
+        async with running_services(settings) as services:
+            await services.ami.wait_up(10)
+            await services.stores.people.users.add(
+                "fatma", "Fatma Bulut", PASSWORD, [Role.FEEDBACK_OPERATOR], extension="1011")
+            console = await Console.sign_in(services.http_url, "fatma")
+            try:
+                assert await console.post("/api/console/queue/join") == 200
+                async with console.socket() as ws:
+                    await ws.receive_json()  # hello
+                    ticket_number = await resolved(services, number)
+                    # The citizen hangs up after 2 s: Fatma's after-call work begins.
+                    ended = await message(
+                        ws, lambda m: m["type"] == "wrapup" and bool(m["pending"]), timeout=30)
+                    # The console knows the call by the attempt's id, also when the caller's
+                    # channel was gone before Asterisk said the operator's part was over.
+                    assert ended["pending"][0]["call_id"].startswith("cb")
+                    queued = await callback(services)
+                    assert await console.post(f"/api/callbacks/{queued.id}/outcome",
+                                              {"outcome": "confirmed"}) == 200
+                    await message(ws, lambda m: m["type"] == "wrapup" and not m["pending"],
+                                  timeout=5)
+                    await message(ws, lambda m: m["type"] == "agent" and bool(m["agent"])
+                                  and not m["agent"]["paused"], timeout=10)
+            finally:
+                await console.post("/api/console/queue/leave")
+                await console.close()
+            [attempt] = await attempts(services)
+            notes = (await services.stores.notes.for_calls([attempt.id]))[attempt.id]
+            assert [d.code for d in notes.dispositions] == ["geri_arama_cozuldu"]
+            ticket = await services.stores.tickets.get(ticket_number)
+            assert ticket is not None and ticket.status is TicketStatus.CLOSED
+    finally:
+        await citizen.stop()
+        await phone.stop()

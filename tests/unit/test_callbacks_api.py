@@ -142,6 +142,10 @@ class MemoryCallbacks:
         self.attempts[attempt_id] = callback_id
         self.operators[callback_id] = operator
 
+    async def last_attempt_id(self, callback_id: int) -> str | None:
+        found = [a for a, c in self.attempts.items() if c == callback_id]
+        return found[-1] if found else None
+
     async def handled_by(self, callback_id: int) -> str | None:
         return self.operators.get(callback_id)
 

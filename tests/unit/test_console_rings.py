@@ -222,6 +222,22 @@ async def test_wrap_up_times_out_with_the_timeout_code_and_resumes() -> None:
     await service.close()
 
 
+async def test_an_agent_complete_without_the_callers_fields_still_names_the_call() -> None:
+    """Raised after the caller's channel is gone, AgentComplete carries only the operator's
+    fields; the wrap-up must still be for this call, or no verdict or code could end it."""
+    rig = console()
+    service, wrapup = rig.service, rig.wrapup
+    service.on_frame(agent("AgentConnect", "1001"))
+    service.on_frame(frame("AgentComplete", Interface="PJSIP/1001", Queue="alo153",
+                           MemberName="op1001", DestLinkedid=CALL, DestUniqueid="op-leg",
+                           Reason="caller"))
+    await asyncio.sleep(0.01)
+    assert [p.call_id for p in wrapup.pending("1001")] == [CALL]
+    await wrapup.dispose("1001", "op1001", CALL, "geri_arama_cozuldu")
+    assert wrapup.pending("1001") == []
+    await service.close()
+
+
 async def test_a_code_given_during_the_call_skips_wrap_up() -> None:
     rig = console()
     service, ami, wrapup = rig.service, rig.ami, rig.wrapup

@@ -180,6 +180,15 @@ def test_a_frame_without_linkedid_is_malformed_and_translates_to_nothing(event: 
     assert translate(bare, CLOCK) is None
 
 
+def test_an_agent_complete_after_the_caller_left_is_the_operators_call() -> None:
+    # Raised once the caller's channel is gone: only the operator's (Dest*) fields.
+    done = frame("AgentComplete", Queue="alo153", MemberName="op1001", Interface="PJSIP/1001",
+                 DestUniqueid="op-leg", DestLinkedid="1795.7", HoldTime="3", TalkTime="40",
+                 Reason="caller")
+    event = translate(done, CLOCK)
+    assert event is not None and event.call_id == "1795.7"
+
+
 def test_a_linkedid_longer_than_asterisk_allows_is_malformed() -> None:
     hangup = frame("Hangup", **channel(linkedid="x" * 151))
     assert interpret(hangup, CLOCK) == Malformed("Hangup", "Linkedid")

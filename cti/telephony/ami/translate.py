@@ -101,6 +101,10 @@ def _required(frame: Frame, name: str, limit: int = MAX_TEXT) -> str:
 
 
 def _call_id(frame: Frame) -> str:
+    # An agent event raised after the caller's channel is gone has only the operator's
+    # fields: DestLinkedid is the same call's id.
+    if not frame.get("Linkedid") and frame.get("DestLinkedid"):
+        return _required(frame, "DestLinkedid", MAX_ID)
     return _required(frame, "Linkedid", MAX_ID)
 
 

@@ -15,6 +15,7 @@ No. 6698, art. 12) before the data goes out.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from datetime import date, datetime
 
 from aiohttp import web
 
+from cti.console.wrapup import WrapUpError
 from cti.domain.calendar import ISTANBUL
 from cti.domain.roles import Role
 from cti.domain.tickets import feedback
@@ -41,16 +43,20 @@ from cti.web.query_params import (
     reject_unknown_or_repeated,
 )
 from cti.web.responses import json_ok
-from cti.web.state import ACCESS_AUDIT, CALLBACKS, DIALER, TICKETS
+from cti.web.state import ACCESS_AUDIT, CALLBACKS, CONSOLE, DIALER, TICKETS
 from cti.web.ticket_access import detail_of
 from cti.web.ticket_errors import translating
 from cti.web.ticket_json import detail_json, ticket_json
 from dialer.day_summary import DaySummary
 
 routes = web.RouteTableDef()
+log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 OUTCOMES = ("confirmed", "not_solved", "wrong_number", "later")
+# The disposition each verdict gives the call (cti/console/codes.py, FEEDBACK_DISPOSITIONS).
+VERDICT_CODES = {"confirmed": "geri_arama_cozuldu", "not_solved": "geri_arama_cozulmedi",
+                 "wrong_number": "geri_arama_yanlis_numara", "later": "geri_arama_sonra"}
 OUTCOME_FIELDS = frozenset({"outcome", "words", "satisfaction", "at"})
 # "Call me later": from five minutes to two weeks ahead (a typo's year 2062 is refused).
 LATER_MIN, LATER_MAX = 5 * 60.0, 14 * 86400.0
@@ -161,6 +167,7 @@ async def outcome(request: web.Request) -> web.Response:
         tickets=request.app[TICKETS], score=score)
     if ticket is None:
         raise NO_VERDICT  # another hand closed it meanwhile
+    await _code_the_call(request, callback_id, verdict)
     closed = await _callback(request, callback_id)
     return json_ok({"callback": callback_json(closed), "ticket": ticket_json(ticket)})
 
@@ -201,6 +208,22 @@ def _verdict(body: dict[str, object]) -> tuple[str, str | None, int | None]:
     return verdict, words, score
 
 
+async def _code_the_call(request: web.Request, callback_id: int, verdict: str) -> None:
+    """The verdict is also the call's disposition: it ends the operator's after-call work at
+    once (or skips it, given during the call), so the dialer can give them the next citizen.
+    Nothing to do for a call that was not a queue call of theirs (preview, a supervisor)."""
+    desk, principal = request.app.get(CONSOLE), principal_of(request)
+    if desk is None or principal is None or not principal.extension:
+        return
+    attempt_id = await request.app[CALLBACKS].last_attempt_id(callback_id)
+    if attempt_id is None:
+        return
+    try:
+        await desk.dispose(principal, attempt_id, VERDICT_CODES[verdict], "", None)
+    except WrapUpError as error:
+        log.debug("callback %d: no after-call work to end (%s)", callback_id, error)
+
+
 def _later_at(body: dict[str, object], now: float) -> float:
     """The moment the citizen asked to be called: epoch seconds or ISO 8601 with a timezone
     (the console sends Istanbul's), five minutes to two weeks ahead; 400 otherwise."""
@@ -223,6 +246,7 @@ async def _later(request: web.Request, entry: CallbackEntry, at: float, words: s
                                              tickets=request.app[TICKETS])
     if due is None:
         raise NO_VERDICT  # another hand closed the callback or moved its ticket meanwhile
+    await _code_the_call(request, entry.callback_id, "later")
     waiting = await _callback(request, entry.callback_id)
     ticket = await request.app[TICKETS].get(entry.ticket_number)
     assert ticket is not None  # a callback lives only as long as its ticket
