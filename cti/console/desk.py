@@ -59,6 +59,12 @@ class ConsoleDesk:
     async def resume(self, principal: Principal) -> None:
         await self._control.resume(_extension(principal))
 
+    async def code_unless_coded(self, principal: Principal, call_id: str, code: str) -> None:
+        """Give the call `code` unless the operator coded it already (their own code, and its
+        note, stand); WrapUpError when it was not a call of theirs."""
+        if not self._wrapup.coded(_extension(principal), call_id):
+            await self.dispose(principal, call_id, code, "", None)
+
     async def dispose(self, principal: Principal, call_id: str, code: str, note: str,
                       then_pause: str | None) -> None:
         if then_pause is not None and then_pause not in PAUSE_CODES:

@@ -75,6 +75,11 @@ class WrapUp:
     def pending(self, extension: str) -> list[Pending]:
         return [p for (ext, _), p in self._pending.items() if ext == extension]
 
+    def coded(self, extension: str, call_id: str) -> bool:
+        """Whether the operator gave this call a code already."""
+        calls = self._recent.get(extension)
+        return calls is not None and bool(calls.get(call_id))
+
     def answered(self, extension: str, call_id: str) -> None:
         calls = self._recent.setdefault(extension, OrderedDict())
         calls.setdefault(call_id, False)

@@ -233,8 +233,9 @@ async def test_an_agent_complete_without_the_callers_fields_still_names_the_call
                            Reason="caller"))
     await asyncio.sleep(0.01)
     assert [p.call_id for p in wrapup.pending("1001")] == [CALL]
+    assert not wrapup.coded("1001", CALL)
     await wrapup.dispose("1001", "op1001", CALL, "geri_arama_cozuldu")
-    assert wrapup.pending("1001") == []
+    assert wrapup.pending("1001") == [] and wrapup.coded("1001", CALL)
     await service.close()
 
 
@@ -314,4 +315,30 @@ async def test_pops_whose_ring_ended_while_the_link_was_down_close_on_link_up() 
         rig.service.on_resynced()  # the rebuilt state says 1001 rings nothing
         kinds = [m["type"] for m in _drain(outbox)]
     assert "pop_closed" in kinds and rig.service.hello("1001")["pops"] == []
+    await rig.service.close()
+
+
+async def test_a_verdict_code_never_replaces_the_operators_own_code() -> None:
+    from cti.console.desk import ConsoleDesk
+    from cti.domain.roles import Principal, Role
+
+    rig = console()
+    control = QueueControl(rig.ami)  # type: ignore[arg-type]
+    desk = ConsoleDesk(rig.service, rig.hub, control, rig.wrapup)
+    fatma = Principal(user_id=1, username="op1001", full_name="Fatma Bulut",
+                      roles=frozenset({Role.FEEDBACK_OPERATOR}), extension="1001")
+    rig.service.on_frame(agent("AgentConnect", "1001"))
+    rig.service.on_frame(agent("AgentComplete", "1001"))
+    await asyncio.sleep(0.01)
+    await desk.dispose(fatma, CALL, "bilgi_verildi", "ayrıntılı anlatıldı", None)
+    await desk.code_unless_coded(fatma, CALL, "geri_arama_cozuldu")
+    assert [(d.code, d.note) for d in rig.saved.saved] == [
+        ("bilgi_verildi", "ayrıntılı anlatıldı")]
+    other = "1795.99"  # not coded yet: the verdict codes it
+    rig.service.on_frame(agent("AgentConnect", "1001", call=other))
+    rig.service.on_frame(agent("AgentComplete", "1001", call=other))
+    await asyncio.sleep(0.01)
+    await desk.code_unless_coded(fatma, other, "geri_arama_cozuldu")
+    assert rig.saved.saved[-1].code == "geri_arama_cozuldu"
+    assert rig.wrapup.pending("1001") == []
     await rig.service.close()

@@ -219,7 +219,7 @@ async def _code_the_call(request: web.Request, callback_id: int, verdict: str) -
     if attempt_id is None:
         return
     try:
-        await desk.dispose(principal, attempt_id, VERDICT_CODES[verdict], "", None)
+        await desk.code_unless_coded(principal, attempt_id, VERDICT_CODES[verdict])
     except WrapUpError as error:
         log.debug("callback %d: no after-call work to end (%s)", callback_id, error)
 
