@@ -34,7 +34,7 @@ from dialer.attempt_rows import (
     settled,
     trail,
 )
-from dialer.callback_queries import survey_statement
+from dialer.callback_queries import CALLABLE_TICKETS, survey_statement
 from dialer.callback_queue import CallbackQueue
 from dialer.callback_views import (  # re-exported: the dialer's words for what it plans
     Attempt,
@@ -349,7 +349,7 @@ def _wants_call(ticket: TicketRow) -> bool:
 
 
 # Tickets whose citizen may still be asked: resolved, or being asked already.
-_STILL_RESOLVED = select(TicketRow.id).where(TicketRow.status.in_(("resolved", "feedback")))
+_STILL_RESOLVED = select(TicketRow.id).where(TicketRow.status.in_(CALLABLE_TICKETS))
 
 
 def _claimable(operator: str | None, now: float) -> tuple[Any, ...]:
@@ -364,7 +364,7 @@ async def _still_resolved(session: AsyncSession, ticket_id: int) -> bool:
     PostgreSQL the move would then refuse, rolling back the attempt's own record)."""
     lock = (
         update(TicketRow)
-        .where(TicketRow.id == ticket_id, TicketRow.status.in_(("resolved", "feedback")))
+        .where(TicketRow.id == ticket_id, TicketRow.status.in_(CALLABLE_TICKETS))
         .values(updated_at=TicketRow.updated_at)
         .returning(TicketRow.id)
         .execution_options(synchronize_session=False)

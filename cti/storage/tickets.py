@@ -276,14 +276,9 @@ class TicketStore:
     async def start_feedback(self, session: AsyncSession, number: str, actor: str) -> Ticket:
         """`feedback_started` inside the caller's transaction; InvalidTransition unless the
         ticket is resolved or in feedback already (then it stays as it is)."""
-        row = await _locked(session, number)
-        ticket = to_ticket(row)
-        if ticket.status not in _FEEDBACK_FROM:
-            raise InvalidTransition(ticket.status.value, TicketStatus.FEEDBACK.value)
-        if ticket.status is TicketStatus.RESOLVED:
-            ticket = await self._feedback_step(session, row.id, ticket, TicketStatus.FEEDBACK,
-                                               actor, self._clock())
-            write(row, ticket)
+        row, ticket = await self._in_feedback(session, number, TicketStatus.FEEDBACK, actor,
+                                              self._clock())
+        write(row, ticket)
         return ticket
 
     async def feedback_confirmed(self, number: str, note: str | None, actor: str) -> Ticket:
@@ -340,13 +335,7 @@ class TicketStore:
         if score is not None:
             _check_score(score)
         now = self._clock()
-        row = await _locked(session, number)
-        ticket = to_ticket(row)
-        if ticket.status not in _FEEDBACK_FROM:
-            raise InvalidTransition(ticket.status.value, end.status.value)
-        if ticket.status is TicketStatus.RESOLVED:
-            ticket = await self._feedback_step(session, row.id, ticket, TicketStatus.FEEDBACK,
-                                               actor, now)
+        row, ticket = await self._in_feedback(session, number, end.status, actor, now)
         ticket = await self._feedback_step(session, row.id, ticket, end.status, actor, now,
                                            end=end)
         if score is not None and ticket.satisfaction is None:
@@ -363,6 +352,19 @@ class TicketStore:
         """`end_feedback` in a transaction of its own."""
         async with self._sessions.begin() as session:
             return await self.end_feedback(session, number, end, actor, score=score)
+
+    async def _in_feedback(self, session: AsyncSession, number: str, target: TicketStatus,
+                           actor: str, now: float) -> tuple[TicketRow, Ticket]:
+        """The locked row and its ticket moved resolved → feedback (already there: as it
+        is); InvalidTransition to `target` from any other status."""
+        row = await _locked(session, number)
+        ticket = to_ticket(row)
+        if ticket.status not in _FEEDBACK_FROM:
+            raise InvalidTransition(ticket.status.value, target.value)
+        if ticket.status is TicketStatus.RESOLVED:
+            ticket = await self._feedback_step(session, row.id, ticket, TicketStatus.FEEDBACK,
+                                               actor, now)
+        return row, ticket
 
     async def _feedback_step(self, session: AsyncSession, ticket_id: int, ticket: Ticket,
                              status: TicketStatus, actor: str, now: float, *,

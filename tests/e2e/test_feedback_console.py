@@ -54,6 +54,21 @@ class Feedback:
         assert len(queued) == 1
         return ticket.number, queued[0].callback_id
 
+    async def put_through(self, callback_id: int) -> None:
+        """What the dialer and the PBX do when the citizen answers: the attempt is placed and
+        taken by fb2001, and the console hears the queue ring Fatma's phone with it."""
+        now = time.time()
+        planned = await self.callbacks.plan(callback_id, now)
+        assert planned is not None
+        await self.callbacks.advance(planned.attempt_id, state=AttemptState.CONNECTED,
+                                     operator="fb2001", at=now)
+        self.services.console.on_frame(Frame((
+            ("Event", "AgentCalled"), ("Interface", "PJSIP/2001"),
+            ("Queue", "alo153-feedback"), ("Linkedid", planned.attempt_id),
+            ("Uniqueid", planned.attempt_id), ("DestUniqueid", f"fb-{callback_id}"),
+            ("CallerIDNum", "05321234567"), ("CallerIDName", ""),
+            ("ChanVariable", f"ALO153_ATTEMPT={planned.attempt_id}"))))
+
 
 @pytest.fixture
 async def feedback(tmp_path: Path) -> AsyncIterator[Feedback]:
@@ -85,16 +100,7 @@ async def test_a_feedback_operator_records_not_solved_with_the_citizens_words(
     await expect(queue).to_contain_text(RESOLUTION)
 
     # The dialer calls the citizen, who answers; the queue puts the call through to Fatma.
-    now = time.time()
-    planned = await feedback.callbacks.plan(callback_id, now)
-    assert planned is not None
-    await feedback.callbacks.advance(planned.attempt_id, state=AttemptState.CONNECTED,
-                                     operator="fb2001", at=now)
-    feedback.services.console.on_frame(Frame((
-        ("Event", "AgentCalled"), ("Interface", "PJSIP/2001"), ("Queue", "alo153-feedback"),
-        ("Linkedid", planned.attempt_id), ("Uniqueid", planned.attempt_id),
-        ("DestUniqueid", "fb-2"), ("CallerIDNum", "05321234567"), ("CallerIDName", ""),
-        ("ChanVariable", f"ALO153_ATTEMPT={planned.attempt_id}"))))
+    await feedback.put_through(callback_id)
 
     current = page.get_by_test_id("cb-current")
     await expect(page.get_by_test_id("cb-number")).to_have_text(waiting)
@@ -129,16 +135,7 @@ async def test_a_citizen_who_asks_to_be_called_later_waits_for_the_appointment(
     number, callback_id = await feedback.resolved_ticket("Park lambası yanmıyor", "Ali Demir")
     page = await new_page()
     await sign_in(page, feedback.url, "fb2001", PASSWORD, "#feedback-panel")
-    now = time.time()
-    planned = await feedback.callbacks.plan(callback_id, now)
-    assert planned is not None
-    await feedback.callbacks.advance(planned.attempt_id, state=AttemptState.CONNECTED,
-                                     operator="fb2001", at=now)
-    feedback.services.console.on_frame(Frame((
-        ("Event", "AgentCalled"), ("Interface", "PJSIP/2001"), ("Queue", "alo153-feedback"),
-        ("Linkedid", planned.attempt_id), ("Uniqueid", planned.attempt_id),
-        ("DestUniqueid", "fb-3"), ("CallerIDNum", "05321234567"), ("CallerIDName", ""),
-        ("ChanVariable", f"ALO153_ATTEMPT={planned.attempt_id}"))))
+    await feedback.put_through(callback_id)
     current = page.get_by_test_id("cb-current")
     await expect(page.get_by_test_id("cb-number")).to_have_text(number)
 

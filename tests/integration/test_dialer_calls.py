@@ -5,6 +5,7 @@ spacing and outcomes are recorded; a restart in the middle of a call places it o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -93,6 +94,29 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str)
         pytest.fail(f"no {what} in {timeout} s")
 
 
+def calls_over(services: Services) -> Callable[[], Awaitable[bool]]:
+    """A check for `until`: some call was placed, and every call placed has ended."""
+    async def over() -> bool:
+        found = await attempts(services)
+        return bool(found) and all(a.ended_at is not None for a in found)
+
+    return over
+
+
+@contextlib.asynccontextmanager
+async def leaving_operator(ami: AmiSession, talk_seconds: float) -> AsyncIterator[SippProcess]:
+    """Feedback operator 1011, who hangs up first after `talk_seconds`: the citizen stays on
+    for the keypad survey."""
+    phone = await SippProcess.start(operator_command(
+        OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=talk_seconds)))
+    await add_operator(ami, "1011", queue="alo153-feedback")
+    try:
+        yield phone
+    finally:
+        await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1011"})
+        await phone.stop()
+
+
 async def test_an_answered_callback_reaches_the_feedback_operator_once(
     services: Services, feedback_operator: SippProcess,
 ) -> None:
@@ -108,10 +132,7 @@ async def test_an_answered_callback_reaches_the_feedback_operator_once(
 
         await until(in_feedback, 30, "the citizen connected to the feedback operator")
 
-        async def ended() -> bool:
-            return all(a.ended_at is not None for a in await attempts(services))
-
-        await until(ended, 30, "the call's end")
+        await until(calls_over(services), 30, "the call's end")
         [attempt] = await attempts(services)
         assert (attempt.outcome, attempt.operator, attempt.phone) == ("answered", "op1010",
                                                                         number)
@@ -130,19 +151,13 @@ async def test_the_citizen_rates_the_call_on_the_keypad_after_the_operator_leave
     number = citizen_number()
     # The operator talks 2 s and hangs up; the citizen stays on and presses 4 in the survey
     # (7 s after answering: inside the survey's first 6 s wait, with room for a slow machine).
-    leaving = await SippProcess.start(
-        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=2)))
     citizen = await SippProcess.start(callback_command(
         CallbackPhone(behaviour="answer", ring_seconds=0.3, press="4", press_after=7)))
-    await add_operator(ami, "1011", queue="alo153-feedback")
     try:
-        ticket_number = await resolved(services, number)
-
-        async def ended() -> bool:
-            found = await attempts(services)
-            return bool(found) and all(a.ended_at is not None for a in found)
-
-        await until(ended, 40, "the survey's end: the PBX hangs up on the citizen")
+        async with leaving_operator(ami, talk_seconds=2):
+            ticket_number = await resolved(services, number)
+            await until(calls_over(services), 40,
+                        "the survey's end: the PBX hangs up on the citizen")
         ticket = await services.stores.tickets.get(ticket_number)
         assert ticket is not None and ticket.satisfaction == 4
         events = await services.stores.tickets.events(ticket_number)
@@ -158,28 +173,20 @@ async def test_the_citizen_rates_the_call_on_the_keypad_after_the_operator_leave
         assert attempt.ended_at - attempt.left_at >= 1
         assert (await callback(services)).status == "connected"  # the operator's verdict next
     finally:
-        await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1011"})
         await citizen.stop()
-        await leaving.stop()
 
 
 async def test_a_citizen_who_presses_nothing_is_not_scored(
     services: Services, ami: AmiSession,
 ) -> None:
     number = citizen_number()
-    leaving = await SippProcess.start(
-        operator_command(OperatorPhone(extension="1011", ring_seconds=0.3, talk_seconds=1)))
     citizen = await SippProcess.start(callback_command(
         CallbackPhone(behaviour="answer", ring_seconds=0.3)))
-    await add_operator(ami, "1011", queue="alo153-feedback")
     try:
-        ticket_number = await resolved(services, number)
-
-        async def ended() -> bool:
-            found = await attempts(services)
-            return bool(found) and all(a.ended_at is not None for a in found)
-
-        await until(ended, 40, "the survey giving up: the PBX hangs up on the citizen")
+        async with leaving_operator(ami, talk_seconds=1):
+            ticket_number = await resolved(services, number)
+            await until(calls_over(services), 40,
+                        "the survey giving up: the PBX hangs up on the citizen")
         ticket = await services.stores.tickets.get(ticket_number)
         assert ticket is not None and ticket.satisfaction is None
         [attempt] = await attempts(services)
@@ -187,9 +194,7 @@ async def test_a_citizen_who_presses_nothing_is_not_scored(
         # Two tries of a beep and a 6 s wait, then the PBX hangs up.
         assert attempt.ended_at - attempt.left_at >= 2 * 6 - 1.5
     finally:
-        await ami.action("QueueRemove", {"Queue": "alo153-feedback", "Interface": "PJSIP/1011"})
         await citizen.stop()
-        await leaving.stop()
 
 
 async def test_a_busy_citizen_is_tried_again_after_the_spacing_then_unreachable(
@@ -261,11 +266,7 @@ async def test_a_restart_in_the_middle_of_a_call_places_it_once(
         async with running_services(settings) as second:
             await second.ami.wait_up(10)
 
-            async def ended() -> bool:
-                found = await attempts(second)
-                return bool(found) and all(a.ended_at is not None for a in found)
-
-            await until(ended, 40, "the call's end, followed by the second process")
+            await until(calls_over(second), 40, "the call's end, followed by the second process")
             await asyncio.sleep(2)  # room for a wrong second call to show up
             assert len(await attempts(second)) == 1
             assert [c.number for c in citizen.received_calls()] == [number]
@@ -313,10 +314,7 @@ async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_pho
             finally:
                 await console.close()
 
-            async def ended() -> bool:
-                return all(a.ended_at is not None for a in await attempts(services))
-
-            await until(ended, 30, "the survey's end")
+            await until(calls_over(services), 30, "the survey's end")
             ticket = await services.stores.tickets.get(ticket_number)
             assert ticket is not None and ticket.satisfaction == 5
             [attempt] = await attempts(services)

@@ -26,7 +26,7 @@ from cti.storage.migrate import upgrade
 from cti.storage.models import CallbackRow, TicketEventRow
 from cti.storage.models import Ticket as TicketRow
 from cti.storage.tickets import TicketStore
-from dialer.callbacks import CallbackStore, OutsideCallingHours
+from dialer.callbacks import CallbackStore, OutsideCallingHours, PlannedAttempt
 from dialer.config import DialerConfig
 from dialer.outcomes import Outcome
 from dialer.states import AttemptState, CallbackStatus, Verdict
@@ -85,6 +85,15 @@ class World:
                 select(TicketRow.id).where(TicketRow.number == ticket.number)) or 0)
             row = await self.callbacks.enqueue_resolved(session, ticket_id=ticket_id, now=now)
             return ticket_id, None if row is None else row.id
+
+    async def on_the_line(self, callback_id: int) -> PlannedAttempt:
+        """Its call placed on Wednesday at 10:00 and taken by fb1 8 s later: the ticket is in
+        feedback."""
+        planned = await self.callbacks.plan(callback_id, WEDNESDAY)
+        assert planned is not None
+        await self.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
+                                     at=WEDNESDAY + 8, tickets=self.tickets)
+        return planned
 
     async def callback(self, callback_id: int) -> CallbackRow:
         async with self.sessions() as session:
@@ -462,10 +471,7 @@ class CallbackStoreBehaviour:
         self, world: World
     ) -> None:
         callback_id = await world.resolved()
-        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
-        assert planned is not None
-        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
-                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        planned = await world.on_the_line(callback_id)
         ticket = await world.tickets.get(planned.ticket_number)
         assert ticket is not None and ticket.status is TicketStatus.FEEDBACK
         events = await world.tickets.events(ticket.number)
@@ -494,10 +500,7 @@ class CallbackStoreBehaviour:
         self, world: World
     ) -> None:
         callback_id = await world.resolved()
-        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
-        assert planned is not None
-        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
-                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        planned = await world.on_the_line(callback_id)
         assert await world.callbacks.survey_scored(planned.attempt_id, 2, "anket",
                                                    tickets=world.tickets)
         ticket = await world.callbacks.verdict(
@@ -574,10 +577,7 @@ class CallbackStoreBehaviour:
     ) -> None:
         waiting_long = await world.resolved(phone=OTHER, priority=Priority.URGENT)
         asked = await world.resolved()
-        planned = await world.callbacks.plan(asked, WEDNESDAY)
-        assert planned is not None
-        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
-                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        planned = await world.on_the_line(asked)
         # At 21:00 the calling hours are over: it is moved to Thursday's opening.
         due = await world.callbacks.later(asked, at("2026-06-03 21:00"), "fb1", WEDNESDAY + 30,
                                           "Akşam arayın", tickets=world.tickets)
@@ -625,10 +625,7 @@ class CallbackStoreBehaviour:
         self, world: World
     ) -> None:
         callback_id = await world.resolved()
-        planned = await world.callbacks.plan(callback_id, WEDNESDAY)
-        assert planned is not None
-        await world.callbacks.advance(planned.attempt_id, state="connected", operator="fb1",
-                                      at=WEDNESDAY + 8, tickets=world.tickets)
+        planned = await world.on_the_line(callback_id)
         # The operator hung up and the survey scored before "later" was saved.
         assert await world.callbacks.survey_scored(planned.attempt_id, 1, "anket",
                                                    tickets=world.tickets)

@@ -67,58 +67,52 @@ def test_a_busy_call_is_judged_at_its_hangup_with_the_late_dial_status() -> None
         "BUSY", "17", False)
 
 
-def test_the_operator_hanging_up_first_is_left_and_the_call_goes_on_to_the_survey() -> None:
+def steps_of(frames: list[Frame]) -> list[Step]:
+    """The steps a followed attempt goes through on `frames`."""
     tracker = AttemptTracker()
     tracker.follow(ID)
+    return [fact.step for f in frames if (fact := tracker.feed(f)) is not None]
+
+
+def agent_complete(reason: str) -> Frame:
+    return frame(Event="AgentComplete", Queue="alo153-feedback", Linkedid=ID,
+                 MemberName="op1010", Reason=reason, TalkTime="2")
+
+
+def preview_call(*hung_up: str) -> list[Frame]:
+    """A preview call: the citizen answered, the operator's own phone answered, then the
+    `hung_up` legs hung up in that order, the attempt's own channel last."""
+    return [
+        *answered_call()[:3],
+        frame(Event="DialBegin", Context="alo153-callback", Linkedid=ID,
+              DestUniqueid="operator-leg"),
+        frame(Event="DialEnd", Context="alo153-callback", Linkedid=ID,
+              DestUniqueid="operator-leg", DialStatus="ANSWER"),
+        *(frame(Event="Hangup", Uniqueid=leg, Linkedid=ID, Cause="16")
+          for leg in (*hung_up, ID)),
+    ]
+
+
+def test_the_operator_hanging_up_first_is_left_and_the_call_goes_on_to_the_survey() -> None:
     *before, hangup = answered_call()
-    complete = frame(Event="AgentComplete", Queue="alo153-feedback", Linkedid=ID,
-                     MemberName="op1010", Reason="agent", TalkTime="2")
-    steps = [fact.step for f in [*before, complete, complete, hangup]
-             if (fact := tracker.feed(f)) is not None]
+    complete = agent_complete("agent")
+    steps = steps_of([*before, complete, complete, hangup])
     assert steps[-3:] == [Step.CONNECTED, Step.LEFT, Step.ENDED]  # left once
 
 
 def test_the_citizen_hanging_up_first_is_no_left() -> None:
-    tracker = AttemptTracker()
-    tracker.follow(ID)
     *before, hangup = answered_call()
-    complete = frame(Event="AgentComplete", Queue="alo153-feedback", Linkedid=ID,
-                     MemberName="op1010", Reason="caller")
-    steps = [fact.step for f in [*before, complete, hangup]
-             if (fact := tracker.feed(f)) is not None]
+    steps = steps_of([*before, agent_complete("caller"), hangup])
     assert Step.LEFT not in steps and steps[-1] is Step.ENDED
 
 
 def test_preview_the_operators_phone_hanging_up_is_left() -> None:
-    tracker = AttemptTracker()
-    tracker.follow(ID)
-    frames = [
-        *answered_call()[:3],
-        frame(Event="DialBegin", Context="alo153-callback", Linkedid=ID,
-              DestUniqueid="operator-leg"),
-        frame(Event="DialEnd", Context="alo153-callback", Linkedid=ID,
-              DestUniqueid="operator-leg", DialStatus="ANSWER"),
-        frame(Event="Hangup", Uniqueid="operator-leg", Linkedid=ID, Cause="16"),
-        frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="16"),
-    ]
-    steps = [fact.step for f in frames if (fact := tracker.feed(f)) is not None]
+    steps = steps_of(preview_call("operator-leg"))
     assert steps[-3:] == [Step.CONNECTED, Step.LEFT, Step.ENDED]
 
 
 def test_preview_the_citizen_hanging_up_first_is_no_left() -> None:
-    tracker = AttemptTracker()
-    tracker.follow(ID)
-    frames = [
-        *answered_call()[:3],
-        frame(Event="DialBegin", Context="alo153-callback", Linkedid=ID,
-              DestUniqueid="operator-leg"),
-        frame(Event="DialEnd", Context="alo153-callback", Linkedid=ID,
-              DestUniqueid="operator-leg", DialStatus="ANSWER"),
-        frame(Event="Hangup", Uniqueid="citizen-leg", Linkedid=ID, Cause="16"),
-        frame(Event="Hangup", Uniqueid="operator-leg", Linkedid=ID, Cause="16"),
-        frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="16"),
-    ]
-    steps = [fact.step for f in frames if (fact := tracker.feed(f)) is not None]
+    steps = steps_of(preview_call("citizen-leg", "operator-leg"))
     assert Step.LEFT not in steps and steps[-1] is Step.ENDED
 
 
