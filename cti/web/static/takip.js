@@ -51,19 +51,31 @@ function selectTab(tab) {
   return loadList(false);
 }
 
+// Every list load is numbered and only the newest may draw: a slow answer for a tab left
+// behind must not replace the list on screen, nor wipe an address being typed into it.
+let loads = 0;
 async function loadList(more) {
+  const mine = ++loads;
+  const fresh = () => mine === loads;
   try {
-    if (S.tab === "failed") return showMessages(await api("GET", "/api/outbox?status=failed"));
+    if (S.tab === "failed") {
+      const answer = await api("GET", "/api/outbox?status=failed");
+      if (fresh()) showMessages(answer);
+      return;
+    }
     $("day-figures").hidden = S.tab !== "callbacks";
     if (S.tab === "callbacks") {
-      showDay(await api("GET", "/api/callbacks/summary"));
-      return showCallbacks(await api("GET", "/api/callbacks?limit=200"));
+      const [day, queue] = await Promise.all([api("GET", "/api/callbacks/summary"),
+        api("GET", "/api/callbacks?limit=200")]);
+      if (fresh()) { showDay(day); showCallbacks(queue); }
+      return;
     }
     const cursor = more && S.cursor ? `&cursor=${encodeURIComponent(S.cursor)}` : "";
     const page = await api("GET", `/api/tickets?limit=50&${TABS[S.tab].query}${cursor}`);
+    if (!fresh()) return;
     S.cursor = page.next_cursor;
     showTickets(page.tickets, more);
-  } catch (error) { notice(error.message); }
+  } catch (error) { if (fresh()) notice(error.message); }
 }
 
 function head(...labels) {
@@ -303,10 +315,20 @@ async function enter(user) {
     api("GET", "/api/reference"), api("GET", "/api/units")]);
   $("r-kind").replaceChildren(el("option", { text: "— / —", attrs: { value: "" } }),
     ...S.kinds.map((k) => el("option", { text: pair([k.name_tr, k.name_en]), attrs: { value: k.code } })));
+  tabsUsable(true);
   await selectTab(S.tab);
 }
 
-function leave() { $("page").hidden = true; $("login").hidden = false; $("login-username").focus(); }
+// The lists are drawn with the reference data (unit and category names): until it is here the
+// tabs stay disabled, so a tab chosen early is not redrawn by the first load.
+function tabsUsable(usable) {
+  for (const button of document.querySelectorAll("[data-tab]")) button.disabled = !usable;
+}
+
+function leave() {
+  tabsUsable(false);
+  $("page").hidden = true; $("login").hidden = false; $("login-username").focus();
+}
 
 for (const button of document.querySelectorAll("[data-tab]")) button.addEventListener("click", () => selectTab(button.dataset.tab));
 $("more").addEventListener("click", () => loadList(true));
