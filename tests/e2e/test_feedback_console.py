@@ -8,6 +8,7 @@ call, carrying the attempt id (ALO153_ATTEMPT), handed to the console service.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from cti.bootstrap import Services
 from cti.domain.calendar import ISTANBUL
@@ -160,4 +161,46 @@ async def test_a_citizen_who_asks_to_be_called_later_waits_for_the_appointment(
     [later] = [e for e in ticket["events"] if e["action"] == "callback_later"]
     assert later["actor"] == "fb2001"
     assert later["changes"]["note"] == [None, "İşten sonra arayın"]
+    assert script_errors(console_errors) == []
+
+
+async def test_a_queue_answer_sent_before_the_outcome_does_not_bring_the_call_back(
+    feedback: Feedback, new_page: NewPage, console_errors: list[str],
+) -> None:
+    """The queue is polled every 10 s: a poll answered while the citizen was still on the line
+    and arriving after the outcome's own reload must not put the call back under "calling"."""
+    number, callback_id = await feedback.resolved_ticket("Cadde lambası yanmıyor", "Ayşe Tan")
+    page = await new_page()
+    await sign_in(page, feedback.url, "fb2001", PASSWORD, "#feedback-panel")
+    await feedback.put_through(callback_id)
+    calling = page.get_by_test_id("cb-calling")
+    await expect(calling).to_contain_text(number)
+
+    # The next queue answer is taken from the server now (the call still on) and held back.
+    taken, release, delivered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def hold_the_first(route: Route) -> None:
+        if taken.is_set():
+            await route.continue_()
+            return
+        taken.set()
+        stale = await route.fetch()
+        await release.wait()
+        await route.fulfill(response=stale)
+        delivered.set()
+
+    await page.route("**/api/callbacks", hold_the_first)
+    await page.click("#cb-refresh")
+    await asyncio.wait_for(taken.wait(), 5)
+
+    current = page.get_by_test_id("cb-current")
+    await current.locator("input[value=confirmed]").check()
+    await page.press("#cb-words", "Control+Enter")
+    await expect(current).to_be_hidden()
+    await expect(calling).not_to_contain_text(number)
+
+    release.set()
+    await asyncio.wait_for(delivered.wait(), 5)
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 200))")
+    assert number not in await calling.inner_text()
     assert script_errors(console_errors) == []

@@ -5,7 +5,7 @@ const S = { me: null, csrf: "", ref: null, codes: { dispositions: [], pauses: []
   ws: null, retry: 0, pops: new Map(), call: null, wrapup: [], agent: null, ticket: null,
   skew: 0, chosen: null, pinger: null, signedIn: false,
   units: null, suggested: null, kind: "", picked: false, asked: { form: 0, ticket: 0 },
-  fb: { on: false, timer: null, queue: null, current: null, attempt: null } };
+  fb: { on: false, timer: null, queue: null, current: null, attempt: null, popping: null } };
 
 const STATUS = {
   offline: ["Kuyrukta değil", "Not in queue"], available: ["Hazır", "Available"],
@@ -65,10 +65,13 @@ async function enter(session) {
   const home = homeOf(session.user.roles || []);
   if (home) { location.replace(home); return; }
   S.me = session.user; S.csrf = session.csrf_token; S.signedIn = true;
-  $("login").hidden = true; $("console").hidden = false;
   $("me").textContent = `${S.me.full_name || S.me.username}` + (S.me.extension ? ` · dahili ${S.me.extension}` : "");
-  try { S.ref = await api("GET", "/api/reference"); fillReference(); } catch (e) { notice(e.message); }
-  try { S.units = await api("GET", "/api/units"); fillUnits(); } catch (e) { notice(e.message); }
+  // The console shows once the reference data is here: a ticket opened earlier would be drawn
+  // without its next steps, and the unit picker filled later would drop its choice.
+  const [ref, units] = await Promise.allSettled([api("GET", "/api/reference"), api("GET", "/api/units")]);
+  if (ref.status === "fulfilled") { S.ref = ref.value; fillReference(); } else notice(ref.reason.message);
+  if (units.status === "fulfilled") { S.units = units.value; fillUnits(); } else notice(units.reason.message);
+  $("login").hidden = true; $("console").hidden = false;
   if ((S.me.roles || []).includes("feedback_operator")) startFeedback();
   const phone = !!S.me.extension;
   for (const id of ["btn-join", "btn-leave", "pause-reason", "btn-pause", "btn-resume"]) $(id).hidden = !phone;
@@ -262,15 +265,19 @@ $("ticket-form").addEventListener("submit", async (ev) => {
   } catch (e) { notice(e.message); }
 });
 
+// Only the ticket opened last is drawn: a slower answer for one clicked before must not take
+// its place (the solve and forward buttons act on S.ticket).
+let opening = 0;
 async function openTicket(number) {
   S.kind = "";
+  const mine = ++opening;
   try {
     let data = await api("GET", `/api/tickets/${encodeURIComponent(number)}`);
-    if (S.call && !S.call.ended) {
+    if (mine === opening && S.call && !S.call.ended) {
       data = await api("POST", `/api/tickets/${encodeURIComponent(number)}/calls`, { call_id: S.call.call_id });
     }
-    showTicket(data.ticket || data);
-  } catch (e) { notice(e.message); }
+    if (mine === opening) showTicket(data.ticket || data);
+  } catch (e) { if (mine === opening) notice(e.message); }
 }
 function showTicket(t) {
   S.ticket = t; $("ticket-form").hidden = true; $("ticket").hidden = false;
@@ -309,14 +316,16 @@ $("btn-solve").addEventListener("click", solve);
 $("btn-forward").addEventListener("click", forward);
 $("btn-new-ticket").addEventListener("click", () => { showForm(); $("t-description").focus(); });
 
+let searching = 0; // the last search's results stand, whichever answer comes back last
 $("search-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const q = $("search-q").value.trim(); if (!q) return;
   const param = /^153-\d{4}-\d+$/.test(q) ? "number" : "phone";
+  const mine = ++searching;
   try {
     const data = await api("GET", `/api/tickets?${param}=${encodeURIComponent(q)}&limit=20`);
-    ticketRows($("search-results"), data.tickets, true);
-  } catch (e) { notice(e.message); }
+    if (mine === searching) ticketRows($("search-results"), data.tickets, true);
+  } catch (e) { if (mine === searching) notice(e.message); }
 });
 
 // --- reference data -------------------------------------------------------------------------
@@ -324,16 +333,19 @@ function option(value, text) { return el("option", { text, attrs: { value } }); 
 // The forward picker: the admin's organisation (GET /api/units), active units only, one group
 // per municipality or ASKİ, indented by depth.
 function fillUnits() {
-  const box = $("forward-unit"); box.replaceChildren(option("", "— birim seçin / choose a unit —"));
+  const box = $("forward-unit"); const chosen = box.value;
+  box.replaceChildren(option("", "— birim seçin / choose a unit —"));
   let group = null;
   for (const u of S.units.units || []) {
     if (!u.active) continue;
     if (u.depth === 0) { group = el("optgroup", { attrs: { label: u.name_tr } }); box.append(group); }
     (group || box).append(option(u.code, "\u00a0\u00a0".repeat(u.depth) + u.name_tr));
   }
+  box.value = chosen;
   for (const id of ["t-location-kind", "forward-location-kind"]) {
-    const kind = $(id); kind.replaceChildren(option("", "— bilinmiyor / unknown —"));
+    const kind = $(id); const was = kind.value; kind.replaceChildren(option("", "— bilinmiyor / unknown —"));
     for (const k of S.units.location_kinds || []) kind.append(option(k.code, `${k.name_tr} / ${k.name_en}`));
+    kind.value = was;
   }
 }
 function canSuggest() {
@@ -476,13 +488,19 @@ function startFeedback() {
   loadCallbacks(); clearInterval(S.fb.timer); S.fb.timer = setInterval(loadCallbacks, FB_POLL_MS);
 }
 function stopFeedback() {
-  clearInterval(S.fb.timer); S.fb = { on: false, timer: null, queue: null, current: null, attempt: null };
+  clearInterval(S.fb.timer); S.fb = { on: false, timer: null, queue: null, current: null, attempt: null, popping: null };
   $("feedback-panel").hidden = true;
 }
+// The poll and the reloads after each step overlap: only the newest answer is drawn, or a
+// poll sent before an outcome was saved would put the callback back under "calling".
+let fbLoads = 0;
 async function loadCallbacks() {
   if (!S.fb.on) return;
-  try { S.fb.queue = await api("GET", "/api/callbacks"); renderCallbacks(); }
-  catch (e) { notice(e.message); }
+  const mine = ++fbLoads;
+  try {
+    const queue = await api("GET", "/api/callbacks");
+    if (mine === fbLoads && S.fb.on) { S.fb.queue = queue; renderCallbacks(); }
+  } catch (e) { if (mine === fbLoads) notice(e.message); }
 }
 function unitName(code) {
   const found = S.units && (S.units.units || []).find((u) => u.code === code);
@@ -552,10 +570,18 @@ async function feedbackPop(msg) {
   if (!S.fb.on || !attempt) return;
   const shown = S.fb.current && !$("cb-verdict").hidden;
   if (shown && S.fb.attempt === attempt) return;
+  // The pop and the call's own message can both name this attempt: the second must not redraw
+  // (and reset) the outcome form the operator has started on.
+  if (S.fb.popping === attempt) return;
+  S.fb.popping = attempt;
   try {
     const found = await api("GET", `/api/callbacks/attempts/${encodeURIComponent(attempt)}`);
+    if (S.fb.popping !== attempt || !S.fb.on) return;
     S.fb.attempt = attempt; showCallback(found, "Geri arama / Callback:", true); loadCallbacks();
-  } catch (e) { notice(e.message); }
+  } catch (e) {
+    if (S.fb.popping === attempt) S.fb.popping = null; // a later message may try again
+    notice(e.message);
+  }
 }
 function chosenOutcome() { const r = $("cb-verdict").querySelector("input[name=cb-outcome]:checked"); return r ? r.value : ""; }
 function wordsNeeded() {
