@@ -38,6 +38,8 @@ class Delivery:
     sent_at: float | None
     last_error: str | None
     provider_id: str | None
+    unit: str | None  # a message to a unit: its code
+    to_manager: bool  # … sent to whoever answers for the unit
     tries: tuple[DeliveryAttempt, ...]
 
 
@@ -122,5 +124,5 @@ def _delivery(
         recipient=row.recipient, subject=row.subject, status=row.status,
         attempts=row.attempts, created_at=row.created_at, next_attempt_at=row.next_attempt_at,
         sent_at=row.sent_at, last_error=row.last_error, provider_id=row.provider_id,
-        tries=tries,
+        unit=row.unit, to_manager=row.to_manager, tries=tries,
     )

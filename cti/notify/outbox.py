@@ -44,11 +44,15 @@ def enqueue(
     subject: str = "",
     ticket_id: int | None = None,
     attachment_ids: Sequence[int] = (),
+    unit: str | None = None,
+    to_manager: bool = False,
 ) -> OutboxRow:
     """Add a message to the caller's open transaction; the row (its id is set at flush).
 
     `channel` is "email" or "sms" (anything else is a programming error: ValueError).
-    Attachments (ticket attachment ids) go with e-mail only.
+    Attachments (ticket attachment ids) go with e-mail only. `unit` names the unit a message
+    to a unit is for (`to_manager`: to the one who answers for it), so a re-send can find the
+    unit's address of the day.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown outbox channel {channel!r}")
@@ -61,7 +65,8 @@ def enqueue(
         subject=_one_line(subject)[:MAX_SUBJECT], body=body,
         attachment_ids=json.dumps([int(i) for i in attachment_ids]),
         status=PENDING if refusal is None else FAILED, attempts=0, next_attempt_at=now,
-        created_at=now, sent_at=None, last_error=refusal, provider_id=None,
+        created_at=now, sent_at=None, last_error=refusal, provider_id=None, unit=unit,
+        to_manager=to_manager,
     )
     session.add(row)
     if refusal is None:

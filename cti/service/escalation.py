@@ -108,9 +108,9 @@ async def _act(session: AsyncSession, row: TicketRow, step: Step, contacts: Unit
                               created_by=SYSTEM, now=now)
     purpose = "reminder" if step.rung is Rung.REMINDER else "warning"
     subject, body = _letter(row, step, contacts)
-    for address in contacts.addresses(with_manager=step.rung >= Rung.WARNING):
+    for address, to_manager in contacts.addresses(with_manager=step.rung >= Rung.WARNING):
         enqueue(session, channel="email", purpose=purpose, recipient=address, subject=subject,
-                body=body, now=now, ticket_id=row.id)
+                body=body, now=now, ticket_id=row.id, unit=contacts.code, to_manager=to_manager)
 
 
 _WHAT = {Missed.ACKNOWLEDGE: "görüldü (kabul) süresi", Missed.RESOLVE: "çözüm süresi"}

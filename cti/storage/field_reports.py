@@ -117,12 +117,9 @@ async def _mail(session: AsyncSession, ticket: TicketRow, inspection: Inspection
     if ticket.unit is None:
         return
     contacts = await unit_contacts(session, ticket.unit)
-    recipients = [(contacts.email, False)]
-    if contacts.manager_email and contacts.manager_email != contacts.email:
-        recipients.append((contacts.manager_email, True))
-    for address, to_manager in recipients:
+    for address, to_manager in contacts.addresses(with_manager=True):
         mail = report_mail(inspection.ticket, inspected_at=inspection.inspected_at,
                            inspector=inspection.inspector_name, to_manager=to_manager)
         enqueue(session, channel="email", purpose=PURPOSE, recipient=address, body=mail.body,
                 now=inspection.inspected_at, subject=mail.subject, ticket_id=ticket.id,
-                attachment_ids=[report_id])
+                attachment_ids=[report_id], unit=contacts.code, to_manager=to_manager)

@@ -375,6 +375,10 @@ class OutboxRow(Base):
     sent_at: Mapped[float | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(128))  # the gateway's message id
+    # A message to a unit: which one, and whether to its manager. Sent again with no new
+    # address, it goes where the admin page now says (an address filled in since it failed).
+    unit: Mapped[str | None] = mapped_column(String(64))
+    to_manager: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "ticket_id", "id"))
 

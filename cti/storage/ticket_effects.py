@@ -172,7 +172,7 @@ async def _tell_unit(session: AsyncSession, ticket_id: int, ticket: Ticket, now:
     ])
     enqueue(session, channel="email", purpose="forwarded", recipient=contacts.email,
             subject=f"[ALO 153] Yeni başvuru: {ticket.number} — {category}", body=body,
-            now=now, ticket_id=ticket_id)
+            now=now, ticket_id=ticket_id, unit=contacts.code)
 
 
 async def _pauses(session: AsyncSession, ticket_id: int, since: float,

@@ -26,13 +26,16 @@ class UnitContacts:
     email: str  # the unit's, else its nearest ancestor's; "" when nobody has one
     manager_email: str  # who answers for the unit; else the nearest ancestor's address
 
-    def addresses(self, *, with_manager: bool) -> list[str]:
-        """The unit's address (even empty: the outbox records the gap), then, `with_manager`,
-        its manager's when that is another one."""
-        found = [self.email]
+    def addresses(self, *, with_manager: bool) -> list[tuple[str, bool]]:
+        """(address, to the manager): the unit's address (even empty: the outbox records the
+        gap), then, `with_manager`, its manager's when that is another one."""
+        found = [(self.email, False)]
         if with_manager and self.manager_email and self.manager_email != self.email:
-            found.append(self.manager_email)
+            found.append((self.manager_email, True))
         return found
+
+    def address(self, *, to_manager: bool) -> str:
+        return self.manager_email if to_manager else self.email
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,11 @@ _DELIVERY = closed(
         "last_error": nullable(STRING),
         "provider_id": nullable({"type": "string",
                                  "description": "the e-mail's Message-ID, the SMS job id"}),
+        "unit": nullable({"type": "string",
+                          "description": "a message to a unit: its code; sent again with no "
+                                         "new address, it goes to the unit's address of now"}),
+        "to_manager": {"type": "boolean",
+                       "description": "the message went to whoever answers for the unit"},
         "tries": {"type": "array", "items": ref("DeliveryTry")},
     },
     "An e-mail or SMS in the outbox.",

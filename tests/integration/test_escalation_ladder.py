@@ -21,8 +21,10 @@ from cti.domain.calendar import ISTANBUL
 from cti.domain.escalation import Missed, Rung
 from cti.domain.tickets.status import TicketStatus
 from cti.domain.tickets.ticket import TicketDraft
+from cti.notify.delivery_log import OutboxQueries
 from cti.notify.dispatcher import OutboxDispatcher
 from cti.notify.email import SmtpSender, SmtpSettings
+from cti.notify.recipients import BadRecipient
 from cti.service.escalation import EscalationSweep
 from cti.storage.db import create_engine, session_factory
 from cti.storage.leave_days import LeaveDays
@@ -294,3 +296,36 @@ async def test_a_question_s_wait_at_153_is_added_to_the_resolve_deadline(
     clock.set(2026, 4, 8, 13, 30)  # 09:00-12:30 waited; the lunch hour is not work
     later = await store.answer_info(number, "Abone no 9", "op1001")
     assert later.resolve_due_at == at(2026, 4, 15, 12, 0)  # 8 + 3.5 working hours on
+
+
+async def test_a_unit_s_failed_mail_goes_again_to_the_address_the_admin_filled_in_since(
+    store: TicketStore, sweep: EscalationSweep, clock: Clock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A unit without an address (its inbox gets the request; no forward e-mail is written),
+    and a manager's address mistyped: the reminder and the warning fail. The admin fills both
+    in; "send again" with no new address reaches them."""
+    async with sessions.begin() as session:
+        unit = await session.get(UnitRow, UNIT)
+        assert unit is not None
+        unit.parent, unit.email, unit.manager_email = None, "", "baskan-yardimcisi@seyhan"
+    number = await forwarded(store)
+    await climb(sweep, clock, 2026, 3, 13, 15, 0)  # the reminder
+    await climb(sweep, clock, 2026, 3, 16, 15, 0)  # the warning, to the unit and its manager
+    failed = [m for m in await outbox(sessions) if m.status == "failed"]
+    assert [(m.purpose, m.unit, m.to_manager, m.recipient) for m in failed] == [
+        ("reminder", UNIT, False, ""), ("warning", UNIT, False, ""),
+        ("warning", UNIT, True, "baskan-yardimcisi@seyhan")]
+
+    queries = OutboxQueries(sessions, clock=clock)
+    with pytest.raises(BadRecipient):  # nobody has filled anything in yet: nothing changes
+        await queries.requeue(failed[0].id, None, "sule")
+    async with sessions.begin() as session:
+        unit = await session.get(UnitRow, UNIT)
+        assert unit is not None
+        unit.email, unit.manager_email = UNIT_MAIL, MANAGER_MAIL
+    again = [await queries.requeue(m.id, None, "sule") for m in failed]
+    assert [(m.status, m.recipient) for m in again] == [
+        ("pending", UNIT_MAIL), ("pending", UNIT_MAIL), ("pending", MANAGER_MAIL)]
+    assert all(m.tries[-1].detail.startswith("sule yeni adrese") for m in again)
+    assert {m.ticket_number for m in again} == {number}

@@ -90,6 +90,8 @@ def delivery_json(delivery: Delivery) -> Json:
         "sent_at_iso": iso(delivery.sent_at),
         "last_error": delivery.last_error,
         "provider_id": delivery.provider_id,
+        "unit": delivery.unit,
+        "to_manager": delivery.to_manager,
         "tries": [try_json(t) for t in delivery.tries],
     }
 

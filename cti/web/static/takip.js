@@ -24,8 +24,8 @@ const TABS = {
     help: ["Çözülen başvuruların vatandaşları: arananlar, sırada bekleyenler, ileri saate planlananlar; denemeler ve son sonuç.",
       "Citizens of resolved requests: being called, waiting, scheduled later; attempts and the last outcome."] },
   failed: { title: ["Gönderilemeyen mesajlar", "Undelivered messages"],
-    help: ["E-posta ve SMS'ler: adres eksikse birimin adresini yönetim sayfasından girin.",
-      "E-mails and SMS: where an address is missing, fill in the unit's on the admin page."] },
+    help: ["E-posta ve SMS'ler: birimin adresi eksikse yönetim sayfasından girin, sonra kutuyu boş bırakıp yeniden gönderin; birimin güncel adresine gider.",
+      "E-mails and SMS: where a unit's address is missing, fill it in on the admin page, then send again with the box empty: it goes to the unit's address of now."] },
 };
 const LADDER = [["Yok", "None"], ["Hatırlatma", "Reminder"], ["Uyarı (birim ve amiri)", "Warning (unit and manager)"],
   ["Saha ekibi", "Field team"]];
@@ -141,25 +141,28 @@ function showCallbacks(queue) {
 function showMessages(answer) {
   head(["Kayıt no", "No"], ["Kanal", "Channel"], ["Amaç", "Purpose"], ["Alıcı", "Recipient"], ["Neden", "Why"],
     ["Yeniden gönder", "Send again"]);
+  const to = (m) => (m.unit ? `${unitName(m.unit)}${m.to_manager ? " · amiri / manager" : ""}: ` : "")
+    + (m.recipient || "—");
   const body = $("list").tBodies[0];
   body.replaceChildren();
   for (const m of answer.messages || []) {
     body.append(el("tr", { attrs: { "data-message": m.id } }, el("td", { text: m.ticket || "—" }), el("td", { text: m.channel }),
-      el("td", { text: m.purpose }), el("td", { text: m.recipient || "—" }),
+      el("td", { text: m.purpose }), el("td", { text: to(m) }),
       el("td", { text: m.last_error || "" }), el("td", {}, sendAgain(m))));
   }
   if (!(answer.messages || []).length) body.append(el("tr", {}, el("td", { text: "Hepsi iletildi / All delivered", attrs: { colspan: 6 } })));
   $("more").hidden = true;
 }
 
-// A failed message sent again: to the address typed in (e.g. the unit's, once known), or to
-// its own when the box is left empty.
+// A failed message sent again: to the address typed in, or, with the box left empty, to its
+// unit's address as the admin page has it now (else to its own).
 function sendAgain(m) {
   const sms = m.channel === "sms";
   const address = el("input", { attrs: {
     type: sms ? "tel" : "email", autocomplete: "off",
     placeholder: sms ? "05XX XXX XX XX" : "birim@adana.bel.tr",
-    "aria-label": pair(["Yeni adres (boşsa eskisi)", "New address (empty: the old one)"]) } });
+    "aria-label": pair(m.unit ? ["Yeni adres (boşsa birimin güncel adresi)", "New address (empty: the unit's of now)"]
+      : ["Yeni adres (boşsa eskisi)", "New address (empty: the old one)"]) } });
   const button = el("button", { attrs: { type: "button" } }, both(["Yeniden gönder", "Send again"]));
   button.addEventListener("click", async () => {
     const recipient = address.value.trim();
