@@ -29,12 +29,14 @@ from cti.bootstrap import Services
 from cti.domain.escalation import Rung
 from cti.domain.roles import Role
 from cti.domain.tickets.ticket import TicketDraft
+from cti.field.tasks import FieldTask
 from cti.service.escalation import EscalationSweep
 from cti.storage.db import create_engine, session_factory
 from cti.storage.models import Ticket as TicketRow
 from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors
 from tests.e2e.conftest import sign_in as sign_in_at
 from tests.e2e.test_console_calls import PASSWORD
+from tests.e2e.test_unit_inbox import held, let_through
 from tests.integration.smtp_server import Mailbox, smtp_server
 from tests.unit.pdf_support import images, text
 
@@ -108,6 +110,17 @@ async def overdue_ticket(services: Services) -> str:
     return ticket.number
 
 
+async def sent_by_153(services: Services, address: str) -> FieldTask:
+    """A request forwarded to the unit that a supervisor sent the field team to."""
+    tickets = services.stores.tickets
+    ticket = await tickets.create(TicketDraft(
+        description="Kaldırım taşları yerinden oynamış", category="asfalt-cukuru",
+        district="seyhan", address=address, citizen_phone="05321112233"), "ayse")
+    await tickets.forward(ticket.number, UNIT, None, "ayse")
+    task, _ = await services.stores.field_tasks.open(ticket.number, "sup1")
+    return task
+
+
 async def sign_in(page: Page, url: str, username: str) -> None:
     await sign_in_at(page, f"{url}/static/field.html", username, PASSWORD, "#app")
 
@@ -168,6 +181,46 @@ async def test_a_field_worker_revisits_an_overdue_ticket_and_sends_the_tutanak(
     assert "Sayın Seyhan Belediyesi — Fen İşleri Müdürlüğü," in str(body.get_content())
     assert "alındı bildirimi süresi" in str(body.get_content())
     await delivered_to(mailbox, MANAGER_MAIL, number)
+
+
+async def test_a_late_answer_for_a_task_left_behind_takes_nothing_over(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    """On a slow network: task A tapped, back, task B opened; A's late answer must not be shown
+    under B, nor take B's photo and notes. Notes typed while the photo uploads stay."""
+    first = await sent_by_153(service, "Kuruköprü Mahallesi No: 3")
+    second = await sent_by_153(service, "Gazipaşa Bulvarı No: 40")
+    page = await new_page(**PHONE)
+    slow_task = await held(page, f"**/api/field/tasks/{first.id}")
+    await sign_in(page, service.http_url, "saha1")
+    await page.get_by_test_id("task").filter(has_text=first.ticket.number).tap()
+    await page.locator("#btn-back").tap()
+    await page.get_by_test_id("task").filter(has_text=second.ticket.number).tap()
+    number = page.get_by_test_id("task-number")
+    await expect(number).to_have_text(second.ticket.number)
+    await let_through(page, slow_task, f"**/api/field/tasks/{first.id}")
+    await expect(number).to_have_text(second.ticket.number)
+    await expect(page.get_by_test_id("task-place")).to_contain_text("Gazipaşa Bulvarı")
+
+    slow_photo = await held(page, f"**/api/field/tasks/{second.id}/photos")
+    taken: FilePayload = {"name": "kaldirim.jpg", "mimeType": "image/jpeg",
+                          "buffer": jpeg(64, 48, (120, 120, 120))}
+    await page.set_input_files("#photo-input", files=[taken])
+    notes = page.get_by_test_id("notes")
+    await notes.fill(NOTES)
+    await notes.blur()
+    slow_photo.set()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Fotoğraf eklendi")
+    await expect(page.get_by_test_id("visit-photos").locator("img")).to_have_count(1)
+    await expect(notes).to_have_value(NOTES)
+    await page.locator("#btn-save-notes").tap()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Not kaydedildi")
+
+    left = await service.stores.field_tasks.detail(first.id)
+    worked = await service.stores.field_tasks.detail(second.id)
+    assert (left.task.notes, left.photos) == ("", [])
+    assert (worked.task.notes, [p.filename for p in worked.photos]) == (NOTES, ["kaldirim.jpg"])
+    assert script_errors(console_errors) == []
 
 
 async def ticket_pdf(page: Page, url: str, number: str) -> bytes:

@@ -18,6 +18,7 @@ from cti.bootstrap import Services
 from cti.domain.roles import Role
 from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors
 from tests.e2e.conftest import sign_in as sign_in_at
+from tests.e2e.test_unit_inbox import held
 
 PASSWORD = "yonetim-parola-153"
 HOSTILE = '<img src=x onerror="window.pwned=1">'
@@ -115,4 +116,39 @@ async def test_the_admin_keeps_units_and_leave_days(
     await expect(leave).to_contain_text("İdari izin günü yok")
 
     assert await page.evaluate("window.pwned") is None
+    assert script_errors(console_errors) == []
+
+
+async def test_a_save_answering_late_leaves_the_unit_opened_since(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    page = await new_page()
+    await sign_in(page, f"{service.http_url}/static/admin.html", "yonetici", "#admin")
+    row = page.locator("#units tbody tr")
+    await page.fill("#unit-search", "seyhan zabıta")
+    await expect(row).to_have_count(1)
+    saved = await row.get_attribute("data-code")
+    await row.click()
+    await page.fill("#u-manager", "zabita@seyhan.example.org")
+    slow = await held(page, f"**/api/units/{saved}")
+    await page.click("#u-save")
+    await page.fill("#unit-search", "seyhan fen işleri")
+    await expect(row).to_have_count(1)
+    opened = await row.get_attribute("data-code")
+    await row.click()
+    await page.fill("#u-manager", "fen@seyhan.example.org")
+
+    slow.set()
+    await expect(page.get_by_test_id("notice")).to_contain_text(f"({saved})")
+    editor = page.get_by_test_id("unit-editor")
+    await expect(editor).to_be_visible()
+    await expect(page.locator("#edit-title")).to_contain_text(f"({opened})")
+    await expect(page.locator("#u-manager")).to_have_value("fen@seyhan.example.org")
+    await page.click("#u-save")
+    await expect(editor).to_be_hidden()
+    await expect(page.get_by_test_id("notice")).to_contain_text(f"({opened})")
+
+    for code, manager in ((saved, "zabita@seyhan.example.org"), (opened, "fen@seyhan.example.org")):
+        stored = await service.stores.units.get(code or "")
+        assert stored is not None and stored.unit.manager_email == manager
     assert script_errors(console_errors) == []

@@ -8,6 +8,7 @@ checked through the API, not through what the page shows.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from cti.bootstrap import Services
 from cti.domain.roles import Role
@@ -59,6 +60,26 @@ async def forwarded_ticket(services: Services) -> str:
 
 async def sign_in(page: Page, url: str, username: str) -> None:
     await sign_in_at(page, f"{url}/static/unit.html", username, PASSWORD, "#inbox")
+
+
+async def held(page: Page, url: str) -> asyncio.Event:
+    """A slow network on cue: the page's requests to `url` (a glob) wait until the event is set."""
+    release = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await release.wait()
+        await route.continue_()
+
+    await page.route(url, hold)
+    return release
+
+
+async def let_through(page: Page, release: asyncio.Event, url: str) -> None:
+    """Let the held requests to `url` answer, and the page take the answer in."""
+    async with page.expect_response(url) as answer:
+        release.set()
+    await (await answer.value).finished()
+    await page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
 
 
 async def test_a_unit_user_acknowledges_and_resolves_a_ticket_with_a_photo(
@@ -138,4 +159,33 @@ async def test_not_ours_sends_it_back_to_153_and_hostile_text_stays_text(
                                                      f"Köprü Karayolları'nın {PAYLOADS[2]}")
     assert await page.evaluate("window.pwned") is None
     assert await page.locator("#inbox img, #inbox svg, #inbox script").count() == 0
+    assert script_errors(console_errors) == []
+
+
+async def test_a_late_answer_for_a_row_left_behind_keeps_the_answer_being_written(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    first, second = await forwarded_ticket(service), await forwarded_ticket(service)
+    page = await new_page()
+    slow = await held(page, f"**/api/tickets/{first}")
+    await sign_in(page, service.http_url, "zeynep")
+    await page.locator("#inbox-list tbody tr", has_text=first).get_by_test_id("open-ticket").click()
+    await page.locator("#inbox-list tbody tr", has_text=second).get_by_test_id(
+        "open-ticket").click()
+    await expect(page.get_by_test_id("ticket-number")).to_have_text(second)
+    await page.click("#btn-answer")
+    await page.fill("#action-text", "Ekip yarın sabah direğe çıkacak")
+
+    await let_through(page, slow, f"**/api/tickets/{first}")
+    await expect(page.get_by_test_id("ticket-number")).to_have_text(second)
+    await expect(page.locator("#action-text")).to_have_value("Ekip yarın sabah direğe çıkacak")
+    await page.keyboard.press("Control+Enter")
+    await expect(page.get_by_test_id("notice")).to_contain_text("Yanıt kaydedildi")
+
+    answered = await service.stores.tickets.detail(second)
+    untouched = await service.stores.tickets.detail(first)
+    assert answered is not None and untouched is not None
+    assert [e.changes["answer"][1] for e in answered.events if e.action == "answer"] == [
+        "Ekip yarın sabah direğe çıkacak"]
+    assert [e for e in untouched.events if e.action == "answer"] == []
     assert script_errors(console_errors) == []

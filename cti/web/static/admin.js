@@ -27,8 +27,15 @@ async function enter(user) {
 }
 
 // --- units ----------------------------------------------------------------------------------
+// Every load is numbered and only the newest may draw: the first load, answering late, must not
+// bring back the units as they were before a save or an import.
+let loads = 0;
 async function loadUnits() {
-  try { S.units = (await api("GET", "/api/units")).units; renderUnits(); } catch (e) { notice(e.message); }
+  const mine = ++loads;
+  try {
+    const { units } = await api("GET", "/api/units");
+    if (mine === loads) { S.units = units; renderUnits(); }
+  } catch (e) { if (mine === loads) notice(e.message); }
 }
 function kindLabel(kind) { const k = KINDS[kind]; return k ? `${k[0]} / ${k[1]}` : kind; }
 function matches(u, q) {
@@ -66,8 +73,10 @@ function fillParents(selected, own) {
   }
   box.value = selected || "";
 }
+// Each opening of the panel is counted, so a save's late answer knows the panel is another's now.
+let edits = 0;
 function edit(unit) {
-  S.editing = unit ? unit.code : null;
+  edits++; S.editing = unit ? unit.code : null;
   const u = unit || { code: "", parent: "", kind: "directorate", name_tr: "", name_en: "", email: "",
     manager_email: "", active: true };
   $("edit-title").textContent = unit ? `${u.name_tr} (${u.code})` : "Yeni birim / New unit";
@@ -88,14 +97,18 @@ $("unit-form").addEventListener("submit", async (ev) => {
     name_tr: $("u-name-tr").value.trim(), name_en: $("u-name-en").value.trim(),
     email: $("u-email").value.trim(), manager_email: $("u-manager").value.trim(),
     active: $("u-active").checked };
+  // Another unit may be opened before the answer comes: its panel then stays, and so does what
+  // is being typed into it; only this unit's panel closes, or shows why it was refused.
+  const editing = S.editing; const code = editing || $("u-code").value.trim();
+  const opened = edits; const still = () => opened === edits;
   try {
-    const saved = S.editing
-      ? await api("PATCH", `/api/units/${encodeURIComponent(S.editing)}`, fields)
-      : await api("POST", "/api/units", { code: $("u-code").value.trim(), ...fields });
-    $("edit-panel").hidden = true; S.editing = null;
+    const saved = editing
+      ? await api("PATCH", `/api/units/${encodeURIComponent(editing)}`, fields)
+      : await api("POST", "/api/units", { code, ...fields });
+    if (still()) { $("edit-panel").hidden = true; S.editing = null; }
     notice(`Kaydedildi / saved: ${saved.unit.name_tr} (${saved.unit.code})`);
     await loadUnits();
-  } catch (e) { $("unit-error").textContent = e.message; }
+  } catch (e) { if (still()) $("unit-error").textContent = e.message; else notice(`${code}: ${e.message}`); }
 });
 
 // --- CSV ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // as HTML (common.js el()); the page's CSP forbids inline script and style.
 import { $, api, both, el, pair, session, signInFlow, when } from "/static/common.js";
 
-const S = { task: null, busy: false };
+const S = { task: null, busy: false, notesShown: "" };
 const MAX_BYTES = 10 * 1024 * 1024;
 const STATE = { open: ["Açık", "Open"], done: ["Tamamlandı", "Done"], cancelled: ["İptal", "Cancelled"] };
 const MISSED = { ack: ["Görme süresi geçti", "Acknowledge deadline missed"],
@@ -36,13 +36,18 @@ async function route() {
 window.addEventListener("hashchange", () => { if (session.user) route(); });
 
 // --- the list ------------------------------------------------------------------------------
+// Every list load is numbered and only the newest may draw: the first load, answering late, must
+// not replace the list of the status chosen (or refreshed) meanwhile.
+let loads = 0;
 async function loadList() {
+  const mine = ++loads;
   const status = $("list-status").value;
   try {
     const { tasks } = await api("GET", `/api/field/tasks?status=${encodeURIComponent(status)}`);
+    if (mine !== loads) return;
     $("tasks").replaceChildren(...tasks.map(taskItem));
     $("no-tasks").hidden = tasks.length > 0;
-  } catch (error) { notice(error.message); }
+  } catch (error) { if (mine === loads) notice(error.message); }
 }
 function taskItem(task) {
   const t = task.ticket;
@@ -69,11 +74,24 @@ $("btn-refresh").addEventListener("click", loadList);
 $("btn-back").addEventListener("click", () => { location.hash = ""; });
 
 // --- one task ------------------------------------------------------------------------------
+// Only the task asked for last, and still on the address bar, may draw: a slow answer for a task
+// left behind would show it under another's address, and the next photo or notes would go to it.
+// Until the answer is here nothing of the task before is shown, nor can be worked on.
+let opens = 0;
 async function openTask(id) {
-  try { show(await api("GET", taskUrl(id))); } catch (error) { notice(error.message); }
+  const mine = ++opens;
+  const fresh = () => mine === opens && location.hash === `#task-${id}`;
+  S.task = null; $("task-body").hidden = true;
+  try {
+    const task = await api("GET", taskUrl(id));
+    if (fresh()) show(task);
+  } catch (error) { if (fresh()) notice(error.message); }
 }
+// A step's answer redraws its task only if that task is still the one on screen.
+function showIfStill(task) { if (S.task?.id === task.id) show(task); }
 function show(task) {
-  S.task = task;
+  const again = S.task?.id === task.id; // redrawn after a step, not another task opened
+  S.task = task; $("task-body").hidden = false;
   const t = task.ticket;
   $("task-number").textContent = t.number;
   $("task-category").textContent = pair([t.category.name_tr, t.category.name_en]);
@@ -92,7 +110,7 @@ function show(task) {
   $("task-description").textContent = t.description;
   gallery("earlier-photos", task.earlier_photos);
   $("no-earlier").hidden = task.earlier_photos.length > 0;
-  showVisit(task);
+  showVisit(task, again);
 }
 function facts(id, rows) {
   $(id).replaceChildren(...rows.flatMap(([label, value]) =>
@@ -120,7 +138,7 @@ function gallery(id, photos) {
     el("img", { attrs: { src: photo.url, alt: photo.filename, loading: "lazy" } }),
     el("span", { cls: "caption", text: `${photo.filename} · ${when(photo.uploaded_at)}` }))));
 }
-function showVisit(task) {
+function showVisit(task, again) {
   const open = task.status === "open";
   const working = open && canWork();
   $("visit").hidden = !open;
@@ -128,7 +146,10 @@ function showVisit(task) {
   $("notes").readOnly = !working;
   $("btn-take").hidden = !working || task.assigned_to === session.user?.username;
   gallery("visit-photos", task.photos);
-  if (document.activeElement !== $("notes")) $("notes").value = task.notes;
+  // Notes typed while a step was on its way (a photo uploading) stay: the box takes the server's
+  // only if it still holds what the server said last.
+  if (!again || $("notes").value === S.notesShown) $("notes").value = task.notes;
+  S.notesShown = task.notes;
   showResult(task);
 }
 function showResult(task) {
@@ -153,6 +174,7 @@ async function busy(message, work) {
 }
 $("photo-input").addEventListener("change", () => busy(
   pair(["Fotoğraf yükleniyor…", "Uploading photo…"]), async () => {
+    const id = S.task.id; // the task the photos were taken for, even if the user moves on
     const files = [...$("photo-input").files];
     $("photo-input").value = "";
     for (const file of files) {
@@ -161,27 +183,28 @@ $("photo-input").addEventListener("change", () => busy(
       }
       const form = new FormData();
       form.append("file", file, file.name);
-      await api("POST", taskUrl(S.task.id, "/photos"), form);
+      await api("POST", taskUrl(id, "/photos"), form);
     }
-    show(await api("GET", taskUrl(S.task.id)));
+    showIfStill(await api("GET", taskUrl(id)));
     notice(pair(["Fotoğraf eklendi", "Photo added"]), true);
   }));
 $("btn-save-notes").addEventListener("click", () => busy(
   pair(["Kaydediliyor…", "Saving…"]), async () => {
-    show(await api("PATCH", taskUrl(S.task.id), { notes: $("notes").value }));
+    showIfStill(await api("PATCH", taskUrl(S.task.id), { notes: $("notes").value }));
     notice(pair(["Not kaydedildi", "Notes saved"]), true);
   }));
 $("btn-take").addEventListener("click", () => busy(
   pair(["Kaydediliyor…", "Saving…"]), async () => {
-    show(await api("PATCH", taskUrl(S.task.id), { take: true }));
+    showIfStill(await api("PATCH", taskUrl(S.task.id), { take: true }));
     notice(pair(["Görev sizde", "The task is yours"]), true);
   }));
 $("btn-complete").addEventListener("click", () => busy(
   pair(["Tutanak hazırlanıyor…", "Preparing the report…"]), async () => {
+    const id = S.task.id;
     if ($("notes").value !== S.task.notes) {  // the tutanak says what the field shows
-      await api("PATCH", taskUrl(S.task.id), { notes: $("notes").value });
+      await api("PATCH", taskUrl(id), { notes: $("notes").value });
     }
-    show(await api("POST", taskUrl(S.task.id, "/complete"), {}));
+    showIfStill(await api("POST", taskUrl(id, "/complete"), {}));
     notice(pair(["Tutanak oluşturuldu ve birime gönderildi", "Report created and sent to the unit"]), true);
     $("result").scrollIntoView({ block: "start" });
   }));

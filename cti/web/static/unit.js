@@ -85,7 +85,8 @@ const path = (number, tail = "") => `/api/tickets/${encodeURIComponent(number)}$
 
 // --- sign in --------------------------------------------------------------------------------
 function showLogin() {
-  closeTicket(); $("inbox").hidden = true; $("login").hidden = false; $("login-username").focus();
+  filtersUsable(false); closeTicket();
+  $("inbox").hidden = true; $("login").hidden = false; $("login-username").focus();
 }
 const canSeeAll = (roles) => roles.includes("supervisor") || roles.includes("admin");
 async function enter(user) {
@@ -103,7 +104,12 @@ async function enter(user) {
   try { S.ref = await api("GET", "/api/reference"); } catch (e) { notice(e.message); }
   await loadUnits();
   $("me").textContent = (S.me.full_name || S.me.username) + (S.me.unit ? ` · ${unitName(S.me.unit)}` : "");
-  fillStatuses(); await loadList(false);
+  fillStatuses(); filtersUsable(true); await loadList(false);
+}
+// The rows are drawn with the reference data (status, category and unit names): until it is here
+// the filters stay disabled, so no list is asked for before the names are known.
+function filtersUsable(usable) {
+  for (const id of ["filter-status", "filter-overdue", "filter-unit", "btn-refresh"]) $(id).disabled = !usable;
 }
 
 // --- reference words ------------------------------------------------------------------------
@@ -152,22 +158,30 @@ function fillStatuses() {
 }
 
 // --- the list -------------------------------------------------------------------------------
-function listQuery() {
+function listQuery(cursor) {
   const q = new URLSearchParams({ limit: "50" });
   if ($("filter-status").value) q.set("status", $("filter-status").value);
   if ($("filter-overdue").checked) q.set("overdue", "true");
   const unit = $("filter-unit").value.trim();
   if (!$("filter-unit-box").hidden && unit) q.set("unit", unit);
-  if (S.cursor) q.set("cursor", S.cursor);
+  if (cursor) q.set("cursor", cursor);
   return q;
 }
+// Every list load is numbered and only the newest may draw: a page asked for before the filters
+// changed must not replace the list on screen, nor be appended to it, nor bring its cursor back.
+let loads = 0;
 async function loadList(more) {
-  if (!more) S.cursor = null;
+  const mine = ++loads;
+  const fresh = () => mine === loads;
+  const cursor = more ? S.cursor : null;
+  if (more && !cursor) return;
+  if (!more) { S.cursor = null; $("btn-more").hidden = true; } // "More" belongs to the list on its way
   try {
-    const page = await api("GET", `/api/inbox?${listQuery()}`);
+    const page = await api("GET", `/api/inbox?${listQuery(cursor)}`);
+    if (!fresh()) return;
     renderRows(page.tickets, more); S.cursor = page.next_cursor;
     $("btn-more").hidden = !S.cursor;
-  } catch (e) { notice(e.message); }
+  } catch (e) { if (fresh()) notice(e.message); }
 }
 function renderRows(tickets, more) {
   const body = $("inbox-list").tBodies[0];
@@ -195,12 +209,18 @@ $("filter-overdue").addEventListener("change", () => loadList(false));
 $("btn-more").addEventListener("click", () => loadList(true));
 
 // --- one ticket -----------------------------------------------------------------------------
+// Only the ticket asked for last may draw: a slow answer for a row left behind would replace the
+// one being read and wipe a step half-written on it (showTicket → hideAction).
+let opens = 0;
 async function openTicket(number, focus = true) {
+  const mine = ++opens;
   try {
-    showTicket(await api("GET", path(number)));
+    const ticket = await api("GET", path(number));
+    if (mine !== opens) return;
+    showTicket(ticket);
     // On a tablet the ticket sits under the list: bring it into view, and the focus with it.
     if (focus) { $("ticket-number").focus({ preventScroll: true }); $("ticket").scrollIntoView({ block: "start" }); }
-  } catch (e) { notice(e.message); }
+  } catch (e) { if (mine === opens) notice(e.message); }
 }
 function closeTicket() { S.ticket = null; hideAction(); $("ticket").hidden = true; $("ticket-empty").hidden = false; }
 function showTicket(t) {
@@ -343,17 +363,26 @@ async function submit(name) {
   if (a.field && !text) { refuse("Lütfen metni yazın / please write the text"); $("action-text").focus(); return; }
   const files = a.photos ? [...$("action-photos").files] : [];
   const tooBig = checkFiles(files); if (tooBig) { refuse(tooBig); return; }
+  // The user may open another request while this one is sent: its ticket and its half-written
+  // step are then left alone, and what happened here is said on the notice line, with the number.
+  const still = () => S.ticket?.number === number;
+  const say = (text, ok) => notice(still() ? text : `${number}: ${text}`, ok);
   S.busy = true; $("action-submit").disabled = true;
+  let ticket;
   try {
     await upload(number, files);
-    const ticket = await api("POST", path(number, `/${name}`), a.field ? { [a.field]: text } : {});
-    hideAction(); notice(pair(a.done), true);
-    if (WAITING.includes(ticket.status) || name === "resolve") showTicket(ticket); else closeTicket();
-    await loadList(false);
+    ticket = await api("POST", path(number, `/${name}`), a.field ? { [a.field]: text } : {});
   } catch (e) {
-    if (S.action) refuse(e.message); else notice(e.message);
-    if (files.length) openTicket(number, false); // some photos may have landed: show them
-  } finally { S.busy = false; $("action-submit").disabled = false; }
+    if (S.action && still()) refuse(e.message); else say(e.message);
+    if (files.length && still()) openTicket(number, false); // some photos may have landed: show them
+    return;
+  } finally { S.busy = false; $("action-submit").disabled = false; } // not held through the reload below
+  say(pair(a.done), true);
+  if (still()) {
+    hideAction();
+    if (WAITING.includes(ticket.status) || name === "resolve") showTicket(ticket); else closeTicket();
+  }
+  await loadList(false);
 }
 
 // --- keyboard -------------------------------------------------------------------------------
