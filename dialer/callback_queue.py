@@ -106,11 +106,14 @@ class CallbackQueue:
                 return None
         return await self.get(callback_id)
 
-    async def release(self, callback_id: int, operator: str) -> bool:
-        """Give a taken callback back to the queue."""
+    async def release(self, callback_id: int, operator: str | None) -> bool:
+        """Give a waiting callback `operator` took back to the queue (None: whoever took it,
+        as a team leader does for an operator gone home); False if it is not so taken."""
+        holder = (CallbackRow.assigned_to.is_not(None) if operator is None
+                  else CallbackRow.assigned_to == operator)
         releasing = (
             update(CallbackRow)
-            .where(CallbackRow.id == callback_id, CallbackRow.assigned_to == operator,
+            .where(CallbackRow.id == callback_id, holder,
                    CallbackRow.status == CallbackStatus.WAITING)
             .values(assigned_to=None, updated_at=self._clock())
             .returning(CallbackRow.id)

@@ -303,6 +303,28 @@ class CallbackStore(CallbackQueue):
             settlement is not None and settlement.verdict is Verdict.UNREACHABLE,
         )
 
+    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float) -> bool:
+        """A team leader takes a waiting callback off the list (the citizen asked not to be
+        called, or heard the outcome another way): cancelled, with who and why in the
+        ticket's trail, in one transaction. False if it is not waiting: a call is on, and its
+        verdict ends it."""
+        cancelling = (
+            update(CallbackRow)
+            .where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.WAITING)
+            .values(status=CallbackStatus.CANCELLED, outcome=Verdict.CANCELLED, done_at=now,
+                    assigned_to=None, updated_at=now)
+            .returning(CallbackRow.ticket_id)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            ticket_id = (await session.execute(cancelling)).scalar_one_or_none()
+            if ticket_id is None:
+                return False
+            session.add(event_row(ticket_id, now, actor, "callback_cancelled",
+                                  {"note": [None, reason]}))
+        log.info("callback %d withdrawn by %s", callback_id, actor)
+        return True
+
     async def close(self, callback_id: int, outcome: str, actor: str, now: float) -> bool:
         """Done with the operator's verdict (a `Verdict`; "cancelled" cancels it); False if it
         was finished already. ValueError for any other outcome."""

@@ -108,6 +108,8 @@ POLICY: Mapping[tuple[str, str], Rule] = {
     ("POST", "/api/callbacks/{callback_id}/take"): _FEEDBACK_TEAM,
     ("POST", "/api/callbacks/{callback_id}/call"): _FEEDBACK_TEAM,
     ("POST", "/api/callbacks/{callback_id}/outcome"): _FEEDBACK_TEAM,
+    ("POST", "/api/callbacks/{callback_id}/release"): _FEEDBACK_TEAM,
+    ("POST", "/api/callbacks/{callback_id}/cancel"): frozenset({SUPERVISOR}),
     ("GET", "/api/callbacks/attempts/{attempt_id}"): _FEEDBACK_TEAM,
     # People and the read audit.
     ("GET", "/api/users"): frozenset({ADMIN, SUPERVISOR}),

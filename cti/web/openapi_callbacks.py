@@ -99,6 +99,17 @@ PATHS: dict[str, Schema] = {
         {"200": _json("The callback (done, or waiting for the appointment) and the ticket",
                       "CallbackClosed")},
         "No call waiting for a verdict, or the ticket cannot move so", "CallbackOutcome")},
+    "/api/callbacks/{callback_id}/release": {"post": _post(
+        "releaseCallback", "A callback taken in preview back to the queue: yours, or, for a "
+        "supervisor, whoever took it",
+        {"200": _json("The callback, waiting for anyone", "CallbackOnly")},
+        "The callback is not waiting or not taken (by you)")},
+    "/api/callbacks/{callback_id}/cancel": {"post": _post(
+        "cancelCallback", "Supervisor: take a waiting callback off the list (the citizen asked "
+        "not to be called, or heard the outcome another way); the reason goes to the "
+        "ticket's trail",
+        {"200": _json("The callback, cancelled", "CallbackOnly")},
+        "The callback is not waiting: a call is on, or it is finished", "CallbackCancel")},
     "/api/callbacks/attempts/{attempt_id}": {"get": _ATTEMPT},
     "/api/callbacks/summary": {"get": _DAY},
 }
@@ -149,6 +160,13 @@ SCHEMAS: dict[str, Schema] = {
                              "the citizen's appointment), and its ticket."),
     "CallbackCall": closed({"callback_id": {"type": "integer"}, "attempt_id": STRING},
                            "A preview call placed."),
+    "CallbackOnly": closed({"callback": ref("Callback")}, "A callback as it is now."),
+    "CallbackCancel": {
+        **closed({"reason": {"type": "string", "minLength": 1, "maxLength": limits.MAX_NOTE,
+                             "description": "why it is not called: goes to the trail"}},
+                 "Why a waiting callback is taken off the list."),
+        "required": ["reason"],
+    },
     "CallbackOutcome": {
         **closed({
             "outcome": {"type": "string", "enum": list(OUTCOMES)},

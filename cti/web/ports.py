@@ -206,6 +206,16 @@ class Callbacks(Protocol):
         waiting or another operator has it."""
         ...
 
+    async def release(self, callback_id: int, operator: str | None) -> bool:
+        """A taken waiting callback back to the queue: `operator`'s, or (None) whoever's;
+        False if it is not so taken."""
+        ...
+
+    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float) -> bool:
+        """A waiting callback cancelled by a team leader, the reason in the ticket's trail;
+        False if it is not waiting."""
+        ...
+
     async def later(self, callback_id: int, at: float, actor: str, now: float,
                     note: str | None = None, *, tickets: TicketEnds) -> float | None:
         """The citizen asks to be called at `at`: when it will be (in calling hours), or None

@@ -128,3 +128,40 @@ async def test_a_message_that_failed_is_sent_again_to_the_number_the_supervisor_
     assert (waiting.recipient, waiting.attempts) == ("seyhan-fen@adana.bel.tr", 0)
     assert waiting.tries[-1].detail.startswith("sule yeni adrese")
     assert script_errors(console_errors) == []
+
+
+async def test_the_team_leader_puts_back_a_taken_callback_and_calls_off_another(
+    service: Services, new_page: NewPage, console_errors: list[str],
+) -> None:
+    tickets, callbacks = service.stores.tickets, service.stores.callbacks
+    left, unwanted = await a_ticket(service, "Lamba yanmıyor"), await a_ticket(service, "Çukur")
+    for number in (left, unwanted):
+        await tickets.resolve(number, "Giderildi", "birim.seyhan")
+    ids = {item.ticket_number: item.callback_id for item in await callbacks.queue_view(10)}
+    assert await callbacks.take(ids[left], "fb2009") is not None  # taken, then gone home
+
+    page = await new_page()
+    await sign_in(page, f"{service.http_url}/static/takip.html", "sule", PASSWORD, "#page")
+    await page.locator("[data-tab='callbacks']").click()
+    rows = page.get_by_test_id("list")
+    taken = rows.locator(f"tr[data-number='{left}']")
+    await expect(taken).to_contain_text("fb2009")
+    await taken.get_by_role("button", name=re.compile("Sıraya geri koy")).click()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Sıraya geri kondu")
+    await expect(taken).not_to_contain_text("fb2009")
+    back = await callbacks.get(ids[left])
+    assert back is not None and back.assigned_to is None
+
+    row = rows.locator(f"tr[data-number='{unwanted}']")
+    await row.get_by_role("button", name=re.compile("Aranmasın")).click()  # no reason yet
+    await expect(page.get_by_test_id("notice")).to_contain_text("gerekçesi gerekli")
+    reason = "Vatandaş aranmak istemiyor <b>lütfen</b>"
+    await row.get_by_role("textbox").fill(reason)
+    await row.get_by_role("button", name=re.compile("Aranmasın")).click()
+    await expect(page.get_by_test_id("notice")).to_contain_text("Geri arama iptal edildi")
+    await expect(row).to_have_count(0)
+    gone = await callbacks.get(ids[unwanted])
+    assert gone is not None and gone.status.value == "cancelled"
+    [event] = [e for e in await tickets.events(unwanted) if e.action == "callback_cancelled"]
+    assert (event.actor, event.changes["note"]) == ("sule", [None, reason])
+    assert script_errors(console_errors) == []

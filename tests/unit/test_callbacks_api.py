@@ -95,6 +95,7 @@ class MemoryCallbacks:
         self.entries: dict[int, Entry] = {}
         self.attempts: dict[str, int] = {}
         self.operators: dict[int, str] = {}
+        self.withdrawn: list[tuple[int, str, str]] = []
 
     def add(self, entry: Entry) -> Entry:
         self.entries[entry.callback_id] = entry
@@ -126,6 +127,22 @@ class MemoryCallbacks:
         ticket = await tickets.feedback_ended(entry.ticket_number, end, actor, score=score)
         entry.status, entry.outcome = "done", verdict
         return ticket
+
+    async def release(self, callback_id: int, operator: str | None) -> bool:
+        entry = self.entries[callback_id]
+        if entry.status != "waiting" or entry.assigned_to is None or (
+                operator is not None and entry.assigned_to != operator):
+            return False
+        entry.assigned_to = None
+        return True
+
+    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float) -> bool:
+        entry = self.entries[callback_id]
+        if entry.status != "waiting":
+            return False
+        entry.status, entry.outcome, entry.assigned_to = "cancelled", "cancelled", None
+        self.withdrawn.append((callback_id, reason, actor))
+        return True
 
     async def later(self, callback_id: int, at: float, actor: str, now: float,
                     note: str | None = None, *, tickets: object = None) -> float | None:
@@ -453,3 +470,40 @@ async def test_only_the_operator_who_had_the_call_records_its_verdict(setup: Set
     ticket = await setup.tickets.get(entry.ticket_number)
     assert ticket is not None and ticket.status.value == "resolved"  # nothing changed
     await outcome(setup, entry, 200, outcome="confirmed")
+
+
+async def test_a_taken_callback_goes_back_by_its_operator_or_the_team_leader(
+    setup: Setup,
+) -> None:
+    entry = await setup.resolved()
+    url = f"/api/callbacks/{entry.callback_id}"
+    refused = await answer(setup.client, f"{url}/release", 409, method="post", headers=FEEDBACK)
+    assert refused["error"]["code"] == "callback_not_taken"  # nobody took it
+    await answer(setup.client, f"{url}/take", 200, method="post", headers=FEEDBACK)
+    await answer(setup.client, f"{url}/release", 409, method="post", headers=OTHER)
+    freed = await answer(setup.client, f"{url}/release", 200, method="post", headers=FEEDBACK)
+    assert freed["callback"]["assigned_to"] is None
+    await answer(setup.client, f"{url}/take", 200, method="post", headers=OTHER)
+    freed = await answer(setup.client, f"{url}/release", 200, method="post", headers=LEADER)
+    assert freed["callback"]["assigned_to"] is None
+    assert numbers((await queue(setup))["waiting"]) == [entry.ticket_number]
+
+
+async def test_the_team_leader_cancels_a_waiting_callback_with_a_reason(setup: Setup) -> None:
+    entry, on_line = await setup.resolved(), await setup.resolved()
+    setup.callbacks.connect(on_line.callback_id, "cb2-1-aa")
+    reason = "Vatandaş aranmak istemediğini bildirdi"
+    for body in ({}, {"reason": "  "}, {"reason": reason, "extra": 1}, {"reason": 5}):
+        await answer(setup.client, f"/api/callbacks/{entry.callback_id}/cancel", 400,
+                     method="post", json=body, headers=LEADER)
+    assert setup.callbacks.withdrawn == []
+    done = await answer(setup.client, f"/api/callbacks/{entry.callback_id}/cancel", 200,
+                        method="post", json={"reason": reason}, headers=LEADER)
+    assert done["callback"]["status"] == "cancelled"
+    assert setup.callbacks.withdrawn == [(entry.callback_id, reason, "lead")]
+    for busy in (entry, on_line):  # finished, or a call is on: nothing to take off the list
+        refused = await answer(setup.client, f"/api/callbacks/{busy.callback_id}/cancel", 409,
+                               method="post", json={"reason": reason}, headers=LEADER)
+        assert refused["error"]["code"] == "callback_not_waiting"
+    await answer(setup.client, "/api/callbacks/99/cancel", 404, method="post",
+                 json={"reason": reason}, headers=LEADER)

@@ -725,6 +725,37 @@ class CallbackStoreBehaviour:
         planned = await world.callbacks.plan(first, WEDNESDAY, operator="fb1")
         assert planned is not None and planned.operator == "fb1"
 
+    async def test_the_team_leader_frees_a_callback_an_operator_took_and_went_home_with(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        assert await world.callbacks.take(callback_id, "fb1") is not None
+        assert await world.callbacks.release(callback_id, "fb2") is False  # not fb2's
+        assert await world.callbacks.release(callback_id, None)  # whoever had it
+        assert await world.callbacks.release(callback_id, None) is False  # nobody has it now
+        assert [d.callback_id for d in await world.callbacks.due(WEDNESDAY, 10)] == [callback_id]
+
+    async def test_a_waiting_callback_withdrawn_is_cancelled_with_its_reason_in_the_trail(
+        self, world: World
+    ) -> None:
+        waiting, on_line = await world.resolved(), await world.resolved(OTHER)
+        await world.on_the_line(on_line)
+        reason = "Vatandaş 153'ü arayıp sorunun çözüldüğünü söyledi; aranmak istemiyor"
+        assert await world.callbacks.withdraw(waiting, reason, "sule", WEDNESDAY + 60)
+        row = await world.callback(waiting)
+        assert (row.status, row.outcome, row.done_at, row.assigned_to) == (
+            "cancelled", "cancelled", WEDNESDAY + 60, None)
+        assert await world.callbacks.due(WEDNESDAY + 3600, 10) == []
+        assert await world.callbacks.withdraw(waiting, reason, "sule", WEDNESDAY + 70) is False
+        # A call is on: its operator's verdict ends it, not the list.
+        assert await world.callbacks.withdraw(on_line, reason, "sule", WEDNESDAY + 60) is False
+        assert (await world.callback(on_line)).status == "connected"
+        async with world.sessions() as session:
+            [event] = await session.scalars(
+                select(TicketEventRow).where(TicketEventRow.action == "callback_cancelled"))
+        assert event.ticket_id == await world.ticket_id(waiting)
+        assert (event.actor, json.loads(event.changes)) == ("sule", {"note": [None, reason]})
+
     async def test_the_pop_finds_the_callback_of_an_attempt(self, world: World) -> None:
         callback_id = await world.resolved()
         planned = await world.callbacks.plan(callback_id, WEDNESDAY)

@@ -8,6 +8,8 @@ resolved tickets and record their verdict; the team leader (supervisor) watches 
   higher, the citizen's words in the trail) or wrong number (closed), with the citizen's
   optional 1-5; the callback is done.
 - The pop: the callback and ticket of the attempt id the dialer put on the channel.
+- The team leader's hand: a callback taken in preview goes back to the queue (its operator
+  or a supervisor releases it), and a waiting one is cancelled with a reason (supervisor).
 
 The queue and every ticket these routes show are written to the read audit (KVKK, Law
 No. 6698, art. 12) before the data goes out.
@@ -84,6 +86,9 @@ ATTEMPT_NOT_FOUND = ApiError(404, "attempt_not_found",
                              "Arama bulunamadı / no such call attempt")
 NOT_YOUR_CALL = ApiError(409, "not_your_call", "Bu görüşme başka bir operatörün / this call "
                          "is another operator's; a supervisor may record it")
+NOT_WAITING = ApiError(409, "callback_not_waiting", "Geri arama beklemede değil (görüşme "
+                       "sürüyor ya da bitti) / the callback is not waiting (a call is on, "
+                       "or it is finished)")
 NO_VERDICT = ApiError(409, "no_call", "Bu geri aramada süren bir görüşme yok / this callback "
                       "has no call waiting for an outcome")
 
@@ -170,6 +175,35 @@ async def outcome(request: web.Request) -> web.Response:
     await _code_the_call(request, callback_id, verdict)
     closed = await _callback(request, callback_id)
     return json_ok({"callback": callback_json(closed), "ticket": ticket_json(ticket)})
+
+
+@routes.post("/api/callbacks/{callback_id}/release")
+@translating
+async def release(request: web.Request) -> web.Response:
+    """A callback taken in preview back to the queue: by the operator who took it, or by a
+    supervisor for an operator who is gone (else nobody else could call that citizen)."""
+    callback_id = _callback_id(request)
+    await _no_body(request)
+    await _callback(request, callback_id)
+    holder = None if _supervises(request) else actor_of(request)
+    if not await request.app[CALLBACKS].release(callback_id, holder):
+        raise NOT_TAKEN
+    return json_ok({"callback": callback_json(await _callback(request, callback_id))})
+
+
+@routes.post("/api/callbacks/{callback_id}/cancel")
+@translating
+async def cancel(request: web.Request) -> web.Response:
+    """A supervisor takes a waiting callback off the list: the citizen asked not to be called,
+    or heard the outcome another way. The reason goes to the ticket's trail."""
+    callback_id = _callback_id(request)
+    body = await read_object(request, frozenset({"reason"}))
+    reason = check.required_text("reason", text_field(body, "reason"), limit=check.MAX_NOTE)
+    await _callback(request, callback_id)
+    if not await request.app[CALLBACKS].withdraw(callback_id, reason, actor_of(request),
+                                                 time.time()):
+        raise NOT_WAITING
+    return json_ok({"callback": callback_json(await _callback(request, callback_id))})
 
 
 @routes.get("/api/callbacks/attempts/{attempt_id}")

@@ -4,7 +4,7 @@
 // delivered. Text from citizens and units goes in with textContent only (common.js el()).
 import { $, api, both, el, pair, session, signInFlow, when } from "/static/common.js";
 
-const S = { tab: "returned", cursor: null, ticket: null, ref: null, units: [], kinds: [] };
+const S = { tab: "returned", cursor: null, ticket: null, ref: null, units: [], kinds: [], leads: false };
 const ROLES = ["supervisor", "operator", "admin"];
 
 const TABS = {
@@ -119,7 +119,8 @@ function showDay(day) {
 const SECTION = { calling: ["Aranıyor", "Calling"], waiting: ["Sırada", "Waiting"],
   scheduled: ["Planlandı", "Scheduled"] };
 function showCallbacks(queue) {
-  head(["Kayıt no", "No"], ["Durum", "Stage"], ["Birim", "Unit"], ["Deneme", "Attempts"], ["Zaman", "When"]);
+  head(["Kayıt no", "No"], ["Durum", "Stage"], ["Birim", "Unit"], ["Deneme", "Attempts"], ["Zaman", "When"],
+    ["İşlem", "Action"]);
   const body = $("list").tBodies[0];
   body.replaceChildren();
   for (const section of ["calling", "waiting", "scheduled"]) {
@@ -127,15 +128,47 @@ function showCallbacks(queue) {
       const open = el("button", { cls: "link-button", text: c.ticket_number, attrs: { type: "button" } });
       open.addEventListener("click", () => openTicket(c.ticket_number));
       const tries = `${c.attempts}/${c.max_attempts}` + (c.last_outcome ? ` · ${c.last_outcome}` : "");
-      body.append(el("tr", { attrs: { "data-number": c.ticket_number } }, el("td", {}, open),
-        el("td", {}, both(SECTION[section])), el("td", { text: unitName(c.unit) }),
+      body.append(el("tr", { attrs: { "data-number": c.ticket_number, "data-callback": c.callback_id } },
+        el("td", {}, open), el("td", {}, both(SECTION[section])), el("td", { text: unitName(c.unit) }),
         el("td", { text: tries + (c.assigned_to ? ` · ${c.assigned_to}` : "") }),
-        el("td", { text: (c.appointment_at ? "randevu / appointment " : "") + when(c.due_at) })));
+        el("td", { text: (c.appointment_at ? "randevu / appointment " : "") + when(c.due_at) }),
+        el("td", {}, ...(section === "calling" || !S.leads ? [] : callbackActions(c)))));
     }
   }
-  if (!body.rows.length) body.append(el("tr", {}, el("td", { text: "Bekleyen geri arama yok / No feedback calls waiting", attrs: { colspan: 5 } })));
+  if (!body.rows.length) body.append(el("tr", {}, el("td", { text: "Bekleyen geri arama yok / No feedback calls waiting", attrs: { colspan: 6 } })));
   $("more").hidden = true;
   notice(`Arama kipi / Dialer mode: ${queue.mode}`, true);
+}
+
+// The team leader's hand on a waiting callback: one an operator took in preview and left goes
+// back to the queue; one the citizen does not want (or no longer needs) is taken off the list,
+// with the reason, which the ticket's trail keeps. A call in progress is its operator's.
+function callbackActions(c) {
+  const path = (step) => `/api/callbacks/${encodeURIComponent(c.callback_id)}/${step}`;
+  const reason = el("input", { attrs: { type: "text", maxlength: "2000", autocomplete: "off",
+    "aria-label": pair(["İptal gerekçesi", "Reason to cancel"]), placeholder: "Gerekçe / reason" } });
+  const cancel = el("button", { attrs: { type: "button" } }, both(["Aranmasın", "Do not call"]));
+  cancel.addEventListener("click", async () => {
+    if (!reason.value.trim()) { notice(pair(["İptal gerekçesi gerekli", "A reason is required"])); reason.focus(); return; }
+    await callbackStep(cancel, path("cancel"), { reason: reason.value.trim() }, ["Geri arama iptal edildi", "Feedback call cancelled"]);
+  });
+  const parts = [reason, cancel];
+  if (c.assigned_to) {
+    const release = el("button", { cls: "quiet", attrs: { type: "button" } }, both(["Sıraya geri koy", "Put back in the queue"]));
+    release.addEventListener("click", () => callbackStep(release, path("release"), undefined,
+      ["Sıraya geri kondu", "Back in the queue"]));
+    parts.unshift(release);
+  }
+  return [el("span", { cls: "row-actions" }, ...parts)];
+}
+
+async function callbackStep(button, url, body, done) {
+  button.disabled = true;
+  try {
+    await api("POST", url, body);
+    await loadList(false);
+    notice(pair(done), true);
+  } catch (error) { notice(error.message); button.disabled = false; }
 }
 
 function showMessages(answer) {
@@ -314,6 +347,7 @@ async function enter(user) {
   }
   $("login").hidden = true; $("page").hidden = false;
   $("me").textContent = user.full_name || user.username;
+  S.leads = (user.roles || []).includes("supervisor"); // the feedback team leader
   [S.ref, { units: S.units, location_kinds: S.kinds }] = await Promise.all([
     api("GET", "/api/reference"), api("GET", "/api/units")]);
   $("r-kind").replaceChildren(el("option", { text: "— / —", attrs: { value: "" } }),

@@ -53,6 +53,7 @@ const EVENT = {
   callback_attempt: ["Geri arama denemesi", "Feedback call attempt"],
   survey: ["Vatandaşın memnuniyet puanı", "Citizen's satisfaction score"],
   callback_later: ["Vatandaş sonra aranmak istedi", "Citizen asked to be called later"],
+  callback_cancelled: ["Geri arama iptal edildi", "Feedback call cancelled"],
 };
 // A status step named for what happened, by the status it reached (and, once, where from).
 const STEP = {
