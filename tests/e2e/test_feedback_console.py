@@ -25,6 +25,7 @@ from cti.domain.tickets.fields import Priority
 from cti.domain.tickets.ticket import TicketDraft
 from cti.telephony.ami.frames import Frame
 from dialer.callbacks import CallbackStore
+from dialer.config import DialerMode
 from dialer.hours import CallingHours
 from dialer.states import AttemptState
 from tests.e2e.conftest import NewPage, cti_without_pbx, script_errors, sign_in
@@ -203,4 +204,34 @@ async def test_a_queue_answer_sent_before_the_outcome_does_not_bring_the_call_ba
     await asyncio.wait_for(delivered.wait(), 5)
     await page.evaluate("() => new Promise((done) => setTimeout(done, 200))")
     assert number not in await calling.inner_text()
+    assert script_errors(console_errors) == []
+
+
+@pytest.fixture
+async def preview(tmp_path: Path) -> AsyncIterator[Feedback]:
+    async with cti_without_pbx(tmp_path, [], PASSWORD, dialer_hours=ALWAYS,
+                               dialer_mode=DialerMode.PREVIEW) as services:
+        await services.stores.people.users.add(
+            "fb2001", "Fatma Bulut", PASSWORD, frozenset({Role.FEEDBACK_OPERATOR}),
+            extension="2001")
+        yield Feedback(services, services.stores.callbacks, services.http_url)
+
+
+async def test_a_previewed_callback_not_called_goes_back_to_the_queue(
+    preview: Feedback, new_page: NewPage, console_errors: list[str],
+) -> None:
+    number, callback_id = await preview.resolved_ticket("Sokak lambası yanmıyor", "Ali Demir")
+    page = await new_page()
+    await sign_in(page, preview.url, "fb2001", PASSWORD, "#feedback-panel")
+    await expect(page.get_by_test_id("cb-waiting")).to_contain_text(number)
+    await page.click("#cb-take")
+    await expect(page.get_by_test_id("cb-number")).to_have_text(number)
+    taken = await preview.callbacks.get(callback_id)
+    assert taken is not None and taken.assigned_to == "fb2001"
+
+    await page.click("#cb-dismiss")  # read, not called: for whoever is free
+    await expect(page.locator("#notice")).to_contain_text("sıraya bırakıldı")
+    await expect(page.get_by_test_id("cb-current")).to_be_hidden()
+    back = await preview.callbacks.get(callback_id)
+    assert back is not None and back.assigned_to is None
     assert script_errors(console_errors) == []

@@ -556,6 +556,16 @@ async function takeNext() {
   try { showCallback(await api("POST", `/api/callbacks/${next.callback_id}/take`), "Önizleme / Preview:", false); }
   catch (e) { notice(e.message); loadCallbacks(); }
 }
+// A callback previewed but not called goes back to the queue, for whoever is free: kept, it
+// would wait for this operator alone.
+async function putBack() {
+  const found = S.fb.current; if (!found || !$("cb-verdict").hidden) return;
+  try {
+    await api("POST", `/api/callbacks/${found.id}/release`);
+    notice("Geri arama sıraya bırakıldı / callback put back in the queue");
+  } catch (e) { notice(e.message); }
+  closeCallback(); loadCallbacks();
+}
 async function callNow() {
   const found = S.fb.current; if (!found || !$("cb-verdict").hidden) return;
   try {
@@ -628,7 +638,7 @@ $("cb-verdict").addEventListener("keydown", (ev) => { if (ev.key === "Enter" && 
 $("cb-take").addEventListener("click", takeNext);
 $("cb-call").addEventListener("click", callNow);
 $("cb-refresh").addEventListener("click", loadCallbacks);
-$("cb-dismiss").addEventListener("click", closeCallback);
+$("cb-dismiss").addEventListener("click", putBack);
 
 // --- keyboard -------------------------------------------------------------------------------
 document.addEventListener("keydown", (ev) => {
