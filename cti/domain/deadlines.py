@@ -45,6 +45,23 @@ class Allowance:
 
 
 @dataclass(frozen=True)
+class Pace:
+    """How long the escalation ladder waits between rungs: business hours, or wall-clock hours
+    for a round-the-clock emergency (a burst main left alone on a Friday night must not wait
+    for Monday's warning)."""
+
+    hours: float
+    round_the_clock: bool = False
+
+    def ready(self, calendar: BusinessCalendar, since: float) -> float:
+        """When the next rung may come, the last one having come at `since`."""
+        if self.round_the_clock:
+            return since + self.hours * HOUR
+        start = datetime.fromtimestamp(since, ISTANBUL)
+        return calendar.add_business_hours(start, self.hours).timestamp()
+
+
+@dataclass(frozen=True)
 class Due:
     """Both deadlines of one forward, as epoch seconds."""
 
@@ -68,6 +85,13 @@ class DeadlineRules:
         if _URGENCY.index(priority) > _URGENCY.index(found.priority):
             return rule.stricter(self.by_priority[priority])
         return rule
+
+    def pace(self, category: str, priority: Priority) -> Pace:
+        """The ladder's step for this request: `step_hours`, or its acknowledge allowance when
+        that is shorter (a unit given two hours to see a flood is chased every two hours),
+        on the clock its deadlines run on."""
+        allowance = self.allowance(category, priority)
+        return Pace(min(self.step_hours, allowance.ack_hours), allowance.round_the_clock)
 
     def due(self, calendar: BusinessCalendar, category: str, priority: Priority,
             forwarded_at: float) -> Due:

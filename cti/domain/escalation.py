@@ -1,9 +1,10 @@
 """The escalation ladder: what happens to a forwarded request whose unit lets a deadline pass.
 
 Rung 1, a reminder to the unit, as soon as the acknowledge or the resolve deadline has passed;
-rung 2, `step_hours` business hours later and still late, a warning e-mail to the unit and its
-manager; rung 3, another step later, a field-team revisit: the team goes back to the place,
-photographs it and writes a tutanak that goes to the unit with the photos.
+rung 2, one step later and still late, a warning e-mail to the unit and its manager; rung 3,
+another step later, a field-team revisit: the team goes back to the place, photographs it and
+writes a tutanak that goes to the unit with the photos. The step is the request's `Pace`
+(`cti.domain.deadlines`): the ladder's business hours, shorter for an emergency.
 
 A ticket climbs one rung per sweep at most, so a sweep after a long outage (or a weekend) does
 not fire a reminder and a warning in the same minute. Acknowledging a late request settles the
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
 
-from cti.domain.calendar import ISTANBUL, BusinessCalendar
+from cti.domain.calendar import BusinessCalendar
+from cti.domain.deadlines import Pace
 from cti.domain.tickets.status import AT_UNIT, TicketStatus
 
 
@@ -65,7 +66,7 @@ def missed(clock: UnitClock, now: float) -> Step | None:
 
 
 def next_step(
-    clock: UnitClock, now: float, calendar: BusinessCalendar, step_hours: float
+    clock: UnitClock, now: float, calendar: BusinessCalendar, pace: Pace
 ) -> Step | None:
     """The rung to climb now, or None: on time, at the top, or the last rung is too recent."""
     step = missed(clock, now)
@@ -73,6 +74,4 @@ def next_step(
         return None
     if clock.escalation_level == Rung.NONE or clock.escalated_at is None:
         return step
-    last = datetime.fromtimestamp(clock.escalated_at, ISTANBUL)
-    ready = calendar.add_business_hours(last, step_hours).timestamp()
-    return step if now >= ready else None
+    return step if now >= pace.ready(calendar, clock.escalated_at) else None

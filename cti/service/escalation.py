@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cti.domain.calendar import ISTANBUL
 from cti.domain.deadlines import DeadlineRules, deadline_rules
 from cti.domain.escalation import Missed, Rung, Step, UnitClock, next_step
+from cti.domain.tickets.fields import Priority
 from cti.domain.tickets.reference import reference
 from cti.domain.tickets.status import TicketStatus
 from cti.notify.outbox import enqueue
@@ -85,7 +86,8 @@ class EscalationSweep:
         async with self._sessions.begin() as session:
             row = await _locked(session, ticket_id)
             calendar = await business_calendar(session)
-            step = next_step(_clock_of(row), now, calendar, self._rules.step_hours)
+            pace = self._rules.pace(row.category, Priority(row.priority))
+            step = next_step(_clock_of(row), now, calendar, pace)
             if step is None or row.unit is None:
                 return None  # on time after all, or its last rung is too recent
             contacts = await unit_contacts(session, row.unit)

@@ -329,3 +329,17 @@ async def test_a_unit_s_failed_mail_goes_again_to_the_address_the_admin_filled_i
         ("pending", UNIT_MAIL), ("pending", UNIT_MAIL), ("pending", MANAGER_MAIL)]
     assert all(m.tries[-1].detail.startswith("sule yeni adrese") for m in again)
     assert {m.ticket_number for m in again} == {number}
+
+
+async def test_a_burst_main_left_alone_on_a_friday_night_is_chased_through_the_night(
+    store: TicketStore, sweep: EscalationSweep, clock: Clock,
+) -> None:
+    """Round the clock, two hours to see it: the reminder at midnight and the warning two
+    hours later, not on Monday; the field team by 04:00 on Saturday."""
+    clock.set(2026, 3, 13, 22)
+    number = await forwarded(store, "su-arizasi")
+    assert await climb(sweep, clock, 2026, 3, 13, 23, 59) == []
+    assert await climb(sweep, clock, 2026, 3, 14, 0, 0) == [(number, Rung.REMINDER)]
+    assert await climb(sweep, clock, 2026, 3, 14, 1, 59) == []
+    assert await climb(sweep, clock, 2026, 3, 14, 2, 0) == [(number, Rung.WARNING)]
+    assert await climb(sweep, clock, 2026, 3, 14, 4, 0) == [(number, Rung.FIELD_REVISIT)]

@@ -9,7 +9,7 @@ import pytest
 
 from cti.domain import notices
 from cti.domain.calendar import ISTANBUL, BusinessCalendar
-from cti.domain.deadlines import Allowance, build, deadline_rules
+from cti.domain.deadlines import Allowance, Pace, build, deadline_rules
 from cti.domain.escalation import Missed, Rung, UnitClock, missed, next_step
 from cti.domain.tickets.fields import Channel, Priority
 from cti.domain.tickets.lifecycle import moved, opened
@@ -106,7 +106,7 @@ def test_missed_names_the_deadline_and_the_next_rung() -> None:
 
 
 def test_the_ladder_climbs_one_rung_per_step_of_business_hours() -> None:
-    step_hours = 8.0
+    step_hours = Pace(8.0)
     reminded = unit_clock(escalation_level=1, escalated_at=at(2026, 3, 6, 16))  # a Friday
     # 8 working hours after Friday 16:00 is Monday 16:00; Saturday counts for nothing.
     assert next_step(reminded, at(2026, 3, 7, 16), CALENDAR, step_hours) is None
@@ -115,6 +115,22 @@ def test_the_ladder_climbs_one_rung_per_step_of_business_hours() -> None:
     assert step is not None and step.rung is Rung.WARNING
     top = unit_clock(escalation_level=3, escalated_at=at(2026, 3, 6, 16))
     assert next_step(top, at(2026, 4, 1), CALENDAR, step_hours) is None
+
+
+def test_an_emergency_s_ladder_climbs_on_its_own_short_wall_clock_step() -> None:
+    rules = deadline_rules()
+    # A burst main (2 hours to see, round the clock): chased every 2 hours, nights included.
+    burst = rules.pace("su-arizasi", Priority.HIGH)
+    assert burst == Pace(2.0, round_the_clock=True)
+    reminded = unit_clock(escalation_level=1, escalated_at=at(2026, 3, 6, 22))  # Friday night
+    assert next_step(reminded, at(2026, 3, 6, 23, 59), CALENDAR, burst) is None
+    step = next_step(reminded, at(2026, 3, 7, 0), CALENDAR, burst)  # Saturday, midnight
+    assert step is not None and step.rung is Rung.WARNING
+    # A pothole keeps the ladder's 8 business hours; a low-priority bench is not slower.
+    assert rules.pace("asfalt-cukuru", Priority.NORMAL) == Pace(8.0)
+    assert rules.pace("imar-bilgisi", Priority.NORMAL) == Pace(8.0)
+    # A pothole made urgent by the operator is chased on the urgent clock.
+    assert rules.pace("asfalt-cukuru", Priority.URGENT) == Pace(1.0, round_the_clock=True)
 
 
 def test_forwarding_starts_the_clock_and_acknowledging_resets_the_ladder() -> None:
