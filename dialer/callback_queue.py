@@ -86,7 +86,8 @@ class CallbackQueue:
             "due" if due_at <= now else "scheduled")
         return QueueItem(
             callback.id, number, category, unit, resolution or "", callback.priority, status, stage,
-            due_at, callback.attempts, self._config.max_attempts, callback.last_outcome,
+            due_at, callback.attempts - callback.attempts_before, self._config.max_attempts,
+            callback.last_outcome,
             callback.assigned_to, callback.resolved_at, callback.appointment_at,
         )
 

@@ -98,7 +98,7 @@ class QueueItem:
     # or "scheduled" (at `due_at`: its spacing, moved into the calling hours).
     stage: str
     due_at: float
-    attempts: int
+    attempts: int  # the tries that count towards `max_attempts`: since the appointment, if any
     max_attempts: int
     last_outcome: str | None
     assigned_to: str | None

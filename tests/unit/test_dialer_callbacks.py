@@ -615,6 +615,8 @@ class CallbackStoreBehaviour:
                                           at=now + 3630)
         assert ended is not None and not ended.unreachable  # not the last try any more
         assert ended.status is CallbackStatus.WAITING
+        shown = await world.callbacks.get(callback_id)  # the console's "1/3", not "4/3"
+        assert shown is not None and (shown.attempts, shown.max_attempts) == (1, 3)
 
     async def test_only_a_call_in_flight_can_be_put_off(self, world: World) -> None:
         callback_id = await world.resolved()
