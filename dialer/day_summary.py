@@ -3,7 +3,9 @@ the calls went, and each operator's share (Europe/Istanbul days).
 
 Read from the dialer's own record: callbacks finished that day by their outcome, attempts
 placed that day by their outcome, the contact rate (callbacks finished that day whose citizen
-was reached by an operator), and the satisfaction scores given on those tickets.
+was reached by an operator), and the satisfaction scores given on those tickets; and the
+finished callbacks one by one (ticket, unit, outcome, who spoke to the citizen, the score),
+so the team leader checks the day without a spreadsheet. No phone numbers, no names.
 """
 
 from __future__ import annotations
@@ -22,6 +24,19 @@ from cti.storage.models import CallbackAttemptRow, CallbackRow
 from cti.storage.models import Ticket as TicketRow
 
 REACHED = frozenset({"confirmed", "not_solved", "wrong_number"})  # an operator spoke to them
+MAX_FINISHED = 500  # a day's list at most; the counts above are always whole
+
+
+@dataclass(frozen=True)
+class FinishedCallback:
+    callback_id: int
+    ticket_number: str
+    unit: str | None
+    outcome: str
+    operator: str | None  # the last operator who had the citizen on the line
+    satisfaction: int | None
+    attempts: int  # calls placed for it, all told
+    done_at: float
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,7 @@ class DaySummary:
     satisfaction_average: float | None = None
     satisfaction_count: int = 0
     operators: dict[str, OperatorDay] = field(default_factory=dict)
+    finished: tuple[FinishedCallback, ...] = ()  # the latest first
 
 
 async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> DaySummary:
@@ -49,6 +65,7 @@ async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> 
             select(CallbackRow.outcome, TicketRow.satisfaction)
             .join(TicketRow, TicketRow.id == CallbackRow.ticket_id)
             .where(CallbackRow.done_at >= start, CallbackRow.done_at < end))).all()
+        listed = await _finished(session, start, end)
         calls = (await session.execute(
             select(CallbackAttemptRow.outcome, CallbackAttemptRow.operator,
                    CallbackAttemptRow.connected_at,
@@ -63,8 +80,34 @@ async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> 
         attempts=Counter(outcome or "in_progress" for outcome, *_ in calls),
         contact_rate=(sum(outcomes[o] for o in REACHED) / len(finished)) if finished else None,
         satisfaction_average=sum(scores) / len(scores) if scores else None,
-        satisfaction_count=len(scores), operators=_operators(calls),
+        satisfaction_count=len(scores), operators=_operators(calls), finished=listed,
     )
+
+
+async def _finished(session: AsyncSession, start: float,
+                    end: float) -> tuple[FinishedCallback, ...]:
+    """The callbacks finished in [start, end), the latest first, each with the operator of
+    its latest call that reached one."""
+    rows = (await session.execute(
+        select(CallbackRow.id, TicketRow.number, TicketRow.unit, CallbackRow.outcome,
+               TicketRow.satisfaction, CallbackRow.attempts, CallbackRow.done_at)
+        .join(TicketRow, TicketRow.id == CallbackRow.ticket_id)
+        .where(CallbackRow.done_at >= start, CallbackRow.done_at < end)
+        .order_by(CallbackRow.done_at.desc(), CallbackRow.id.desc())
+        .limit(MAX_FINISHED))).all()
+    spoke: dict[int, str] = {}
+    if rows:
+        calls = await session.execute(
+            select(CallbackAttemptRow.callback_id, CallbackAttemptRow.operator)
+            .where(CallbackAttemptRow.callback_id.in_([row.id for row in rows]),
+                   CallbackAttemptRow.connected_at.is_not(None))
+            .order_by(CallbackAttemptRow.seq))
+        spoke = {callback_id: operator for callback_id, operator in calls  # the last wins
+                 if operator is not None}
+    return tuple(
+        FinishedCallback(row.id, row.number, row.unit, row.outcome or "unknown",
+                         spoke.get(row.id), row.satisfaction, row.attempts, row.done_at)
+        for row in rows)
 
 
 def _operators(calls: Iterable[Any]) -> dict[str, OperatorDay]:

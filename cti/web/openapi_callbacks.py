@@ -7,6 +7,7 @@ from cti.domain.tickets import fields as limits
 from cti.web.openapi_people import CSRF, REFUSALS
 from cti.web.openapi_schemas import STRING, Schema, closed, moment, nullable, ref
 from cti.web.routes.callbacks import DEFAULT_LIMIT, MAX_LIMIT, OUTCOMES
+from dialer.day_summary import MAX_FINISHED
 
 _ERRORS = {"500": {"$ref": "#/components/responses/InternalError"}}
 _BAD_REQUEST = {"$ref": "#/components/responses/BadRequest"}
@@ -147,7 +148,18 @@ SCHEMAS: dict[str, Schema] = {
         "operators": {"type": "array", "items": closed({
             "operator": STRING, "calls": _COUNT,
             "talk_seconds": {"type": "number", "minimum": 0}}, "One operator's day.")},
-    }, "A day of feedback calls in figures."),
+        "finished": {"type": "array", "maxItems": MAX_FINISHED, "items": closed({
+            "callback_id": {"type": "integer", "minimum": 1}, "ticket_number": STRING,
+            "unit": nullable(STRING),
+            "outcome": {"type": "string", "description": "confirmed, not_solved, "
+                        "wrong_number, unreachable or cancelled"},
+            "operator": nullable({"type": "string", "description": "who last had the "
+                                  "citizen on the line; null if nobody did"}),
+            "satisfaction": nullable({"type": "integer", "minimum": 1, "maximum": 5}),
+            "attempts": _COUNT,
+            **moment("done_at", "the callback was finished"),
+        }, "A callback finished that day.")},
+    }, "A day of feedback calls in figures, and its finished callbacks, the latest first."),
     "CallbackQueue": closed({
         "mode": {"type": "string", "enum": ["progressive", "preview", "off"]},
         **moment("at", "the moment the sections were judged at"),

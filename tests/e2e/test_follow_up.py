@@ -164,4 +164,9 @@ async def test_the_team_leader_puts_back_a_taken_callback_and_calls_off_another(
     assert gone is not None and gone.status.value == "cancelled"
     [event] = [e for e in await tickets.events(unwanted) if e.action == "callback_cancelled"]
     assert (event.actor, event.changes["note"]) == ("sule", [None, reason])
+    # The day's finished callbacks, one by one.
+    await page.get_by_text("Bugün bitenler").click()
+    finished = page.get_by_test_id("day-finished").locator(f"tr[data-number='{unwanted}']")
+    await expect(finished).to_be_visible()
+    await expect(finished).to_contain_text("iptal")
     assert script_errors(console_errors) == []

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from cti.storage.tickets import TicketStore
 from cti.web.app import create_app
 from cti.web.identity import PRINCIPAL
 from cti.web.server import RUNNER_OPTIONS
+from dialer.day_summary import DaySummary, FinishedCallback
 from tests.unit.test_web_api import Client, FakeHealth, FakeQueues, answer
 
 UNIT = "abb-aydinlatma"
@@ -127,6 +129,14 @@ class MemoryCallbacks:
         ticket = await tickets.feedback_ended(entry.ticket_number, end, actor, score=score)
         entry.status, entry.outcome = "done", verdict
         return ticket
+
+    async def day_summary(self, day: date) -> DaySummary:
+        done = [e for e in self.entries.values() if e.status in ("done", "cancelled")]
+        return DaySummary(day=day, callbacks=Counter(e.outcome or "unknown" for e in done),
+                          finished=tuple(FinishedCallback(
+                              e.callback_id, e.ticket_number, e.unit, e.outcome or "unknown",
+                              self.operators.get(e.callback_id), None, e.attempts, time.time())
+                              for e in done))
 
     async def release(self, callback_id: int, operator: str | None) -> bool:
         entry = self.entries[callback_id]
@@ -507,3 +517,19 @@ async def test_the_team_leader_cancels_a_waiting_callback_with_a_reason(setup: S
         assert refused["error"]["code"] == "callback_not_waiting"
     await answer(setup.client, "/api/callbacks/99/cancel", 404, method="post",
                  json={"reason": reason}, headers=LEADER)
+
+
+async def test_the_team_leader_reads_the_day_s_finished_callbacks_one_by_one(
+    setup: Setup,
+) -> None:
+    reached, cancelled = await setup.resolved(), await setup.resolved()
+    setup.callbacks.connect(reached.callback_id, "cb1-1-aa")
+    await outcome(setup, reached, 200, outcome="confirmed")
+    await answer(setup.client, f"/api/callbacks/{cancelled.callback_id}/cancel", 200,
+                 method="post", json={"reason": "Aranmak istemiyor"}, headers=LEADER)
+    day = await answer(setup.client, "/api/callbacks/summary?day=2026-11-26", 200,
+                       headers=LEADER)
+    assert day["callbacks"] == {"confirmed": 1, "cancelled": 1}
+    assert [(f["ticket_number"], f["outcome"], f["operator"]) for f in day["finished"]] == [
+        (reached.ticket_number, "confirmed", "fb2001"),
+        (cancelled.ticket_number, "cancelled", None)]

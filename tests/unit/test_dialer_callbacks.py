@@ -802,8 +802,12 @@ class CallbackStoreBehaviour:
         assert (summary.satisfaction_average, summary.satisfaction_count) == (4.0, 1)
         assert summary.operators["fb1"].calls == 1
         assert summary.operators["fb1"].talk_seconds == 60.0
+        # One by one, the latest first: who spoke to the citizen, the score, the tries.
+        assert [(f.callback_id, f.outcome, f.operator, f.satisfaction, f.attempts)
+                for f in summary.finished] == [
+            (busy, "unreachable", None, None, 3), (reached, "confirmed", "fb1", 4, 1)]
         empty = await world.callbacks.day_summary(local_day(WEDNESDAY - 86_400))
-        assert empty.callbacks == {} and empty.contact_rate is None
+        assert empty.callbacks == {} and empty.contact_rate is None and empty.finished == ()
 
 
 class TestCallbackStoreOnSqlite(CallbackStoreBehaviour):

@@ -31,7 +31,7 @@ from cti.domain.roles import Role
 from cti.domain.tickets import feedback
 from cti.domain.tickets import fields as check
 from cti.domain.tickets.feedback import FeedbackEnd
-from cti.web.call_json import Json
+from cti.web.call_json import Json, iso
 from cti.web.callback_json import callback_json, queue_json
 from cti.web.errors import ApiError, invalid_parameter
 from cti.web.identity import actor_of, principal_of
@@ -347,4 +347,9 @@ def summary_json(summary: DaySummary) -> dict[str, object]:
         "operators": [{"operator": name, "calls": figures.calls,
                        "talk_seconds": round(figures.talk_seconds, 1)}
                       for name, figures in summary.operators.items()],
+        "finished": [{"callback_id": f.callback_id, "ticket_number": f.ticket_number,
+                      "unit": f.unit, "outcome": f.outcome, "operator": f.operator,
+                      "satisfaction": f.satisfaction, "attempts": f.attempts,
+                      "done_at": f.done_at, "done_at_iso": iso(f.done_at)}
+                     for f in summary.finished],
     }

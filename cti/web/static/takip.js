@@ -63,7 +63,7 @@ async function loadList(more) {
       if (fresh()) showMessages(answer);
       return;
     }
-    $("day-figures").hidden = S.tab !== "callbacks";
+    $("day-figures").hidden = $("day-finished-box").hidden = S.tab !== "callbacks";
     if (S.tab === "callbacks") {
       const [day, queue] = await Promise.all([api("GET", "/api/callbacks/summary"),
         api("GET", "/api/callbacks?limit=200")]);
@@ -114,6 +114,22 @@ function showDay(day) {
     + (parts.length ? ` (${parts.join(", ")})` : "")
     + ` · ulaşma oranı / contact rate ${rate} · memnuniyet / satisfaction ${score}`
     + ` · görüşmeler / calls: ${people}`;
+  showFinished(day.finished || []);
+}
+
+// The day's finished callbacks one by one: what the team leader would otherwise keep in a
+// spreadsheet (who spoke to whom, what came of it, the score).
+function showFinished(finished) {
+  const body = $("day-finished").tBodies[0];
+  body.replaceChildren(...finished.map((f) => {
+    const open = el("button", { cls: "link-button", text: f.ticket_number, attrs: { type: "button" } });
+    open.addEventListener("click", () => openTicket(f.ticket_number));
+    return el("tr", { attrs: { "data-number": f.ticket_number } }, el("td", {}, open),
+      el("td", { text: unitName(f.unit) }), el("td", { text: pair(VERDICT[f.outcome] || [f.outcome, f.outcome]) }),
+      el("td", { text: f.operator || "—" }), el("td", { text: String(f.satisfaction ?? "—") }),
+      el("td", { text: String(f.attempts) }), el("td", { text: when(f.done_at) }));
+  }));
+  if (!finished.length) body.append(el("tr", {}, el("td", { text: "Bugün biten yok / None finished today", attrs: { colspan: 7 } })));
 }
 
 const SECTION = { calling: ["Aranıyor", "Calling"], waiting: ["Sırada", "Waiting"],
