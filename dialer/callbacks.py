@@ -303,11 +303,13 @@ class CallbackStore(CallbackQueue):
             settlement is not None and settlement.verdict is Verdict.UNREACHABLE,
         )
 
-    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float) -> bool:
+    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float, *,
+                       tickets: TicketEnds) -> bool:
         """A team leader takes a waiting callback off the list (the citizen asked not to be
         called, or heard the outcome another way): cancelled, with who and why in the
-        ticket's trail, in one transaction. False if it is not waiting: a call is on, and its
-        verdict ends it."""
+        ticket's trail, and the ticket closed on the unit's resolution, in one transaction
+        (left open, nothing would ever close it). False if it is not waiting: a call is on,
+        and its verdict ends it."""
         cancelling = (
             update(CallbackRow)
             .where(CallbackRow.id == callback_id, CallbackRow.status == CallbackStatus.WAITING)
@@ -322,6 +324,9 @@ class CallbackStore(CallbackQueue):
                 return False
             session.add(event_row(ticket_id, now, actor, "callback_cancelled",
                                   {"note": [None, reason]}))
+            if await _still_resolved(session, ticket_id):  # else moved on by another hand
+                await tickets.end_feedback(session, await _number(session, ticket_id),
+                                           feedback.waived(reason), actor)
         log.info("callback %d withdrawn by %s", callback_id, actor)
         return True
 

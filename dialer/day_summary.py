@@ -3,9 +3,10 @@ the calls went, and each operator's share (Europe/Istanbul days).
 
 Read from the dialer's own record: callbacks finished that day by their outcome, attempts
 placed that day by their outcome, the contact rate (callbacks finished that day whose citizen
-was reached by an operator), and the satisfaction scores given on those tickets; and the
-finished callbacks one by one (ticket, unit, outcome, who spoke to the citizen, the score),
-so the team leader checks the day without a spreadsheet. No phone numbers, no names.
+was reached by an operator, of those not called off by a supervisor), the satisfaction scores
+given on those tickets, and the finished callbacks one by one (ticket, unit, outcome, who
+spoke to the citizen, the score), so the team leader checks the day without a spreadsheet.
+No phone numbers, no names.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class DaySummary:
     day: date
     callbacks: Counter[str] = field(default_factory=Counter)  # finished, by outcome
     attempts: Counter[str] = field(default_factory=Counter)  # placed, by outcome
-    contact_rate: float | None = None  # reached / finished
+    contact_rate: float | None = None  # reached / finished, those called off left out
     satisfaction_average: float | None = None
     satisfaction_count: int = 0
     operators: dict[str, OperatorDay] = field(default_factory=dict)
@@ -75,10 +76,12 @@ async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> 
                    CallbackAttemptRow.placed_at < end))).all()
     outcomes = Counter(outcome or "unknown" for outcome, _ in finished)
     scores = [score for _, score in finished if score is not None]
+    # A callback a supervisor called off was never tried to the end: no part of the rate.
+    tried = len(finished) - outcomes["cancelled"]
     return DaySummary(
         day=day, callbacks=outcomes,
         attempts=Counter(outcome or "in_progress" for outcome, *_ in calls),
-        contact_rate=(sum(outcomes[o] for o in REACHED) / len(finished)) if finished else None,
+        contact_rate=(sum(outcomes[o] for o in REACHED) / tried) if tried else None,
         satisfaction_average=sum(scores) / len(scores) if scores else None,
         satisfaction_count=len(scores), operators=_operators(calls), finished=listed,
     )

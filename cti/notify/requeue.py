@@ -76,7 +76,10 @@ async def _address(session: AsyncSession, row: OutboxRow, typed: str | None) -> 
     if row.unit is not None:
         contacts = await unit_contacts(session, row.unit)
         current = contacts.address(to_manager=row.to_manager)
-        if current:
+        # A manager's copy whose manager now shares the unit's address would be the unit's
+        # second copy: only a typed address sends it.
+        duplicate = row.to_manager and current == contacts.email
+        if current and not duplicate:
             return current
     return row.recipient
 

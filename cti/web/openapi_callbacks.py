@@ -72,7 +72,9 @@ _DAY: Schema = {
     "operationId": "callbackDaySummary",
     "summary": "A day of feedback calls in figures, for the team leader",
     "description": "Callbacks finished that day by outcome, calls placed that day by "
-    "outcome, the contact rate, satisfaction, and each operator's calls and talk time.",
+    "outcome, the contact rate (callbacks cancelled by a supervisor left out), satisfaction, "
+    "each operator's calls and talk time, and the finished callbacks one by one, the latest "
+    "first (no phone numbers or names). The read is written to the read audit.",
     "parameters": [{"name": "day", "in": "query", "required": False,
                     "description": "YYYY-MM-DD, Europe/Istanbul; today by default",
                     "schema": {"type": "string", "format": "date"}}],
@@ -104,11 +106,12 @@ PATHS: dict[str, Schema] = {
         "releaseCallback", "A callback taken in preview back to the queue: yours, or, for a "
         "supervisor, whoever took it",
         {"200": _json("The callback, waiting for anyone", "CallbackOnly")},
-        "The callback is not waiting or not taken (by you)")},
+        "callback_not_waiting: being called or finished; callback_not_taken: nobody (or "
+        "another operator) has it")},
     "/api/callbacks/{callback_id}/cancel": {"post": _post(
         "cancelCallback", "Supervisor: take a waiting callback off the list (the citizen asked "
         "not to be called, or heard the outcome another way); the reason goes to the "
-        "ticket's trail",
+        "ticket's trail and the ticket closes on the unit's resolution",
         {"200": _json("The callback, cancelled", "CallbackOnly")},
         "The callback is not waiting: a call is on, or it is finished", "CallbackCancel")},
     "/api/callbacks/attempts/{attempt_id}": {"get": _ATTEMPT},

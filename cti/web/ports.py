@@ -211,9 +211,10 @@ class Callbacks(Protocol):
         False if it is not so taken."""
         ...
 
-    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float) -> bool:
-        """A waiting callback cancelled by a team leader, the reason in the ticket's trail;
-        False if it is not waiting."""
+    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float, *,
+                       tickets: TicketEnds) -> bool:
+        """A waiting callback cancelled by a team leader, the reason in the ticket's trail and
+        the ticket closed on the unit's resolution; False if it is not waiting."""
         ...
 
     async def later(self, callback_id: int, at: float, actor: str, now: float,

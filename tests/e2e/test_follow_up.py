@@ -164,6 +164,8 @@ async def test_the_team_leader_puts_back_a_taken_callback_and_calls_off_another(
     assert gone is not None and gone.status.value == "cancelled"
     [event] = [e for e in await tickets.events(unwanted) if e.action == "callback_cancelled"]
     assert (event.actor, event.changes["note"]) == ("sule", [None, reason])
+    closed = await tickets.get(unwanted)  # on the unit's resolution, saying why
+    assert closed is not None and closed.status is TicketStatus.CLOSED
     # The day's finished callbacks, one by one.
     await page.get_by_text("Bugün bitenler").click()
     finished = page.get_by_test_id("day-finished").locator(f"tr[data-number='{unwanted}']")

@@ -320,10 +320,16 @@ async def test_a_unit_s_failed_mail_goes_again_to_the_address_the_admin_filled_i
     queries = OutboxQueries(sessions, clock=clock)
     with pytest.raises(BadRecipient):  # nobody has filled anything in yet: nothing changes
         await queries.requeue(failed[0].id, None, "sule")
+    async with sessions.begin() as session:  # the manager's address now the unit's own
+        unit = await session.get(UnitRow, UNIT)
+        assert unit is not None
+        unit.email, unit.manager_email = UNIT_MAIL, UNIT_MAIL
+    with pytest.raises(BadRecipient):  # the manager's copy would be the unit's second one
+        await queries.requeue(failed[2].id, None, "sule")
     async with sessions.begin() as session:
         unit = await session.get(UnitRow, UNIT)
         assert unit is not None
-        unit.email, unit.manager_email = UNIT_MAIL, MANAGER_MAIL
+        unit.manager_email = MANAGER_MAIL
     again = [await queries.requeue(m.id, None, "sule") for m in failed]
     assert [(m.status, m.recipient) for m in again] == [
         ("pending", UNIT_MAIL), ("pending", UNIT_MAIL), ("pending", MANAGER_MAIL)]

@@ -22,7 +22,7 @@ from aiohttp.typedefs import Handler
 
 from cti.domain.calendar import ISTANBUL
 from cti.domain.roles import Principal, Role
-from cti.domain.tickets.feedback import FeedbackEnd
+from cti.domain.tickets.feedback import FeedbackEnd, waived
 from cti.domain.tickets.ticket import Ticket, TicketDraft
 from cti.storage.access_audit import AccessAudit
 from cti.storage.call_log import CallLog
@@ -136,7 +136,7 @@ class MemoryCallbacks:
                           finished=tuple(FinishedCallback(
                               e.callback_id, e.ticket_number, e.unit, e.outcome or "unknown",
                               self.operators.get(e.callback_id), None, e.attempts, time.time())
-                              for e in done))
+                              for e in reversed(done)))  # the latest first
 
     async def release(self, callback_id: int, operator: str | None) -> bool:
         entry = self.entries[callback_id]
@@ -146,12 +146,14 @@ class MemoryCallbacks:
         entry.assigned_to = None
         return True
 
-    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float) -> bool:
+    async def withdraw(self, callback_id: int, reason: str, actor: str, now: float, *,
+                       tickets: TicketStore) -> bool:
         entry = self.entries[callback_id]
         if entry.status != "waiting":
             return False
         entry.status, entry.outcome, entry.assigned_to = "cancelled", "cancelled", None
         self.withdrawn.append((callback_id, reason, actor))
+        await tickets.feedback_ended(entry.ticket_number, waived(reason), actor)
         return True
 
     async def later(self, callback_id: int, at: float, actor: str, now: float,
@@ -497,6 +499,9 @@ async def test_a_taken_callback_goes_back_by_its_operator_or_the_team_leader(
     freed = await answer(setup.client, f"{url}/release", 200, method="post", headers=LEADER)
     assert freed["callback"]["assigned_to"] is None
     assert numbers((await queue(setup))["waiting"]) == [entry.ticket_number]
+    setup.callbacks.connect(entry.callback_id, "cb1-1-aa")  # being called: nothing to put back
+    refused = await answer(setup.client, f"{url}/release", 409, method="post", headers=LEADER)
+    assert refused["error"]["code"] == "callback_not_waiting"
 
 
 async def test_the_team_leader_cancels_a_waiting_callback_with_a_reason(setup: Setup) -> None:
@@ -511,6 +516,8 @@ async def test_the_team_leader_cancels_a_waiting_callback_with_a_reason(setup: S
                         method="post", json={"reason": reason}, headers=LEADER)
     assert done["callback"]["status"] == "cancelled"
     assert setup.callbacks.withdrawn == [(entry.callback_id, reason, "lead")]
+    ticket = await setup.tickets.get(entry.ticket_number)
+    assert ticket is not None and ticket.status.value == "closed"
     for busy in (entry, on_line):  # finished, or a call is on: nothing to take off the list
         refused = await answer(setup.client, f"/api/callbacks/{busy.callback_id}/cancel", 409,
                                method="post", json={"reason": reason}, headers=LEADER)
@@ -531,5 +538,8 @@ async def test_the_team_leader_reads_the_day_s_finished_callbacks_one_by_one(
                        headers=LEADER)
     assert day["callbacks"] == {"confirmed": 1, "cancelled": 1}
     assert [(f["ticket_number"], f["outcome"], f["operator"]) for f in day["finished"]] == [
-        (reached.ticket_number, "confirmed", "fb2001"),
-        (cancelled.ticket_number, "cancelled", None)]
+        (cancelled.ticket_number, "cancelled", None),
+        (reached.ticket_number, "confirmed", "fb2001")]
+    audited = [e.subject for e in await setup.audit.entries(actor="lead")
+               if e.action == "callback_summary"]
+    assert audited == ["day=2026-11-26 count=2"]

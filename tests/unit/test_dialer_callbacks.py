@@ -5,6 +5,7 @@ real ticket store."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -743,20 +744,54 @@ class CallbackStoreBehaviour:
         waiting, on_line = await world.resolved(), await world.resolved(OTHER)
         await world.on_the_line(on_line)
         reason = "Vatandaş 153'ü arayıp sorunun çözüldüğünü söyledi; aranmak istemiyor"
-        assert await world.callbacks.withdraw(waiting, reason, "sule", WEDNESDAY + 60)
+        withdraw = functools.partial(world.callbacks.withdraw, tickets=world.tickets)
+        assert await withdraw(waiting, reason, "sule", WEDNESDAY + 60)
         row = await world.callback(waiting)
         assert (row.status, row.outcome, row.done_at, row.assigned_to) == (
             "cancelled", "cancelled", WEDNESDAY + 60, None)
         assert await world.callbacks.due(WEDNESDAY + 3600, 10) == []
-        assert await world.callbacks.withdraw(waiting, reason, "sule", WEDNESDAY + 70) is False
+        # Closed on the unit's resolution: left resolved, nothing would ever close it.
+        item = await world.callbacks.get(waiting)
+        assert item is not None
+        closed = await world.tickets.get(item.ticket_number)
+        assert closed is not None and closed.status is TicketStatus.CLOSED
+        assert await withdraw(waiting, reason, "sule", WEDNESDAY + 70) is False
         # A call is on: its operator's verdict ends it, not the list.
-        assert await world.callbacks.withdraw(on_line, reason, "sule", WEDNESDAY + 60) is False
+        assert await withdraw(on_line, reason, "sule", WEDNESDAY + 60) is False
         assert (await world.callback(on_line)).status == "connected"
         async with world.sessions() as session:
             [event] = await session.scalars(
                 select(TicketEventRow).where(TicketEventRow.action == "callback_cancelled"))
         assert event.ticket_id == await world.ticket_id(waiting)
         assert (event.actor, json.loads(event.changes)) == ("sule", {"note": [None, reason]})
+
+    async def test_a_callback_put_off_then_withdrawn_closes_its_ticket_in_feedback(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        planned = await world.on_the_line(callback_id)  # the ticket is in feedback
+        assert await world.callbacks.later(callback_id, WEDNESDAY + 3600, "fb1", WEDNESDAY + 20,
+                                           tickets=world.tickets) is not None
+        await world.callbacks.end(planned.attempt_id, at=WEDNESDAY + 30)
+        assert await world.callbacks.withdraw(callback_id, "Randevuyu iptal etti", "sule",
+                                              WEDNESDAY + 60, tickets=world.tickets)
+        ticket = await world.tickets.get(planned.ticket_number)
+        assert ticket is not None and ticket.status is TicketStatus.CLOSED
+
+    async def test_a_callback_withdrawn_after_its_ticket_moved_on_leaves_the_ticket_alone(
+        self, world: World
+    ) -> None:
+        callback_id = await world.resolved()
+        item = await world.callbacks.get(callback_id)
+        assert item is not None
+        async with world.sessions.begin() as session:  # as a supervisor's PATCH would
+            row = (await session.scalars(
+                select(TicketRow).where(TicketRow.number == item.ticket_number))).one()
+            row.status = TicketStatus.REOPENED.value
+        assert await world.callbacks.withdraw(callback_id, "Yeniden açıldı", "sule",
+                                              WEDNESDAY + 60, tickets=world.tickets)
+        ticket = await world.tickets.get(item.ticket_number)
+        assert ticket is not None and ticket.status is TicketStatus.REOPENED
 
     async def test_the_pop_finds_the_callback_of_an_attempt(self, world: World) -> None:
         callback_id = await world.resolved()
@@ -795,8 +830,12 @@ class CallbackStoreBehaviour:
                 assert row is not None
                 row.next_attempt_at = WEDNESDAY
         assert await world.callbacks.awaiting_verdict() == frozenset()  # fb1 gave theirs
+        # Called off by the team leader: listed, but no part of the contact rate.
+        off = await world.resolved(phone="05327776655")
+        assert await world.callbacks.withdraw(off, "Aranmak istemiyor", "sule", WEDNESDAY + 120,
+                                              tickets=world.tickets)
         summary = await world.callbacks.day_summary(local_day(WEDNESDAY))
-        assert summary.callbacks == {"confirmed": 1, "unreachable": 1}
+        assert summary.callbacks == {"confirmed": 1, "unreachable": 1, "cancelled": 1}
         assert summary.attempts == {"answered": 1, "busy": 3}
         assert summary.contact_rate == 0.5
         assert (summary.satisfaction_average, summary.satisfaction_count) == (4.0, 1)
@@ -805,7 +844,8 @@ class CallbackStoreBehaviour:
         # One by one, the latest first: who spoke to the citizen, the score, the tries.
         assert [(f.callback_id, f.outcome, f.operator, f.satisfaction, f.attempts)
                 for f in summary.finished] == [
-            (busy, "unreachable", None, None, 3), (reached, "confirmed", "fb1", 4, 1)]
+            (off, "cancelled", None, None, 0), (busy, "unreachable", None, None, 3),
+            (reached, "confirmed", "fb1", 4, 1)]
         empty = await world.callbacks.day_summary(local_day(WEDNESDAY - 86_400))
         assert empty.callbacks == {} and empty.contact_rate is None and empty.finished == ()
 

@@ -32,6 +32,12 @@ def unreachable(attempts: int) -> FeedbackEnd:
     return FeedbackEnd(TicketStatus.CLOSED, f"Vatandaşa {attempts} denemede ulaşılamadı")
 
 
+def waived(reason: str) -> FeedbackEnd:
+    """The team leader calls the callback off (the citizen asked not to be called, or heard
+    the outcome another way): closed on the unit's resolution, saying why."""
+    return FeedbackEnd(TicketStatus.CLOSED, f"Geri arama yapılmadı: {reason}")
+
+
 def wrong_number() -> FeedbackEnd:
     """The number reached someone else, or does not exist."""
     return FeedbackEnd(TicketStatus.CLOSED, "Yanlış numara: vatandaşa ulaşılamadı",

@@ -113,6 +113,9 @@ async def callback_summary(request: web.Request) -> web.Response:
     reject_unknown_or_repeated(request.query, frozenset({"day"}))
     day = one(request.query, "day", date.fromisoformat) or datetime.now(ISTANBUL).date()
     summary = await request.app[CALLBACKS].day_summary(day)
+    # The finished list names tickets: the read is audited as the queue's is.
+    await request.app[ACCESS_AUDIT].record(actor_of(request), "callback_summary",
+                                           f"day={day.isoformat()} count={len(summary.finished)}")
     return json_ok(summary_json(summary))
 
 
@@ -184,9 +187,12 @@ async def release(request: web.Request) -> web.Response:
     supervisor for an operator who is gone (else nobody else could call that citizen)."""
     callback_id = _callback_id(request)
     await _no_body(request)
-    await _callback(request, callback_id)
-    holder = None if _supervises(request) else actor_of(request)
-    if not await request.app[CALLBACKS].release(callback_id, holder):
+    if (await _callback(request, callback_id)).status != "waiting":
+        raise NOT_WAITING  # being called, or finished: nothing to put back
+    principal = principal_of(request)
+    leads = principal is None or principal.has(Role.SUPERVISOR)  # the feedback team's leader
+    if not await request.app[CALLBACKS].release(callback_id, None if leads else
+                                                actor_of(request)):
         raise NOT_TAKEN
     return json_ok({"callback": callback_json(await _callback(request, callback_id))})
 
@@ -195,13 +201,14 @@ async def release(request: web.Request) -> web.Response:
 @translating
 async def cancel(request: web.Request) -> web.Response:
     """A supervisor takes a waiting callback off the list: the citizen asked not to be called,
-    or heard the outcome another way. The reason goes to the ticket's trail."""
+    or heard the outcome another way. The reason goes to the ticket's trail, and the ticket
+    closes on the unit's resolution."""
     callback_id = _callback_id(request)
     body = await read_object(request, frozenset({"reason"}))
     reason = check.required_text("reason", text_field(body, "reason"), limit=check.MAX_NOTE)
     await _callback(request, callback_id)
     if not await request.app[CALLBACKS].withdraw(callback_id, reason, actor_of(request),
-                                                 time.time()):
+                                                 time.time(), tickets=request.app[TICKETS]):
         raise NOT_WAITING
     return json_ok({"callback": callback_json(await _callback(request, callback_id))})
 

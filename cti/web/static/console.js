@@ -572,7 +572,7 @@ async function callNow() {
     const placed = await api("POST", `/api/callbacks/${found.id}/call`);
     S.fb.attempt = placed.attempt_id;
     notice("Vatandaş aranıyor; cevap verince bağlanacaksınız / calling the citizen; you are connected when they answer");
-    $("cb-call").hidden = true; loadCallbacks();
+    $("cb-call").hidden = true; $("cb-dismiss").hidden = true; loadCallbacks();
   } catch (e) { notice(e.message); loadCallbacks(); }
 }
 async function feedbackPop(msg) {

@@ -41,7 +41,7 @@ const place = (t) => [districtName(t.district), t.neighbourhood, t.address].filt
 
 // --- lists ----------------------------------------------------------------------------------
 function selectTab(tab) {
-  S.tab = tab; S.cursor = null;
+  S.tab = tab; S.cursor = null; $("more").hidden = true; // "more" of the tab left behind
   for (const button of document.querySelectorAll("[data-tab]")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === tab));
     button.classList.toggle("quiet", button.dataset.tab !== tab);
@@ -55,6 +55,7 @@ function selectTab(tab) {
 // behind must not replace the list on screen, nor wipe an address being typed into it.
 let loads = 0;
 async function loadList(more) {
+  if (more && !S.cursor) return;
   const mine = ++loads;
   const fresh = () => mine === loads;
   try {
@@ -226,13 +227,17 @@ function sendAgain(m) {
 }
 
 // --- one ticket -----------------------------------------------------------------------------
+// Only the ticket opened last is drawn: re-routing and closing act on S.ticket.
+let opening = 0;
 async function openTicket(number) {
+  const mine = ++opening;
   try {
     const [ticket, sent] = await Promise.all([api("GET", ticketPath(number)),
       api("GET", ticketPath(number, "/deliveries"))]);
+    if (mine !== opening) return;
     showTicket(ticket);
     showDeliveries(sent.messages);
-  } catch (error) { notice(error.message); }
+  } catch (error) { if (mine === opening) notice(error.message); }
 }
 
 const DELIVERY = { pending: ["bekliyor", "pending"], sent: ["iletildi", "sent"], failed: ["iletilemedi", "failed"] };
