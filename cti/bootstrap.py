@@ -68,6 +68,7 @@ from cti.web.server import serving
 from dialer.callbacks import CallbackStore
 from dialer.config import DialerConfig, DialerMode
 from dialer.engine import Dialer
+from dialer.lease import PacerLease
 from dialer.survey import SurveyConfig
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class Stores:
     outbox: OutboxQueries
     field_tasks: FieldTaskStore
     callbacks: CallbackStore
+    dialer_lease: PacerLease
 
 
 @dataclass
@@ -199,6 +201,7 @@ def _stores(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> S
         field_tasks=FieldTaskStore(sessions,
                                    attachments_dir=settings.data_dir / "attachments"),
         callbacks=callbacks,
+        dialer_lease=PacerLease(sessions),
     )
 
 
@@ -241,7 +244,8 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
     if settings.dialer_in_serve and settings.dialer_mode is not DialerMode.OFF:
         dialer = Dialer(callbacks=stores.callbacks, tickets=stores.tickets, ami=ami,
                         live=lambda: keeper.state, config=DialerConfig.from_settings(settings),
-                        link_up=lambda: ami.health().state is LinkState.UP)
+                        link_up=lambda: ami.health().state is LinkState.UP,
+                        lease=stores.dialer_lease)
     return Services(settings, writer, ingest, reconciler, live, keeper, agi, ami, redis,
                     console, desk, stores, escalation, dialer=dialer)
 

@@ -3,7 +3,8 @@ each answered citizen to a free feedback operator.
 
 Progressive pacing: a call is placed only for a feedback operator who is free now and not
 already promised to a call in flight, so an answered citizen never waits for nobody. Preview:
-the operator takes a callback, reads the ticket, and starts the call to that citizen.
+the operator takes a callback, reads the ticket, and starts the call to that citizen. One
+dialer paces at a time: the one holding the pacer's lease (`dialer.lease`).
 
 Never twice. An attempt is written (`CallbackStore.plan`) before its Originate is sent, its id
 is the Originate's ChannelId (so every leg's Linkedid), and it is sent once: an Originate whose
@@ -53,6 +54,14 @@ class Ami(Protocol):
     ) -> list[Frame]: ...
 
 
+class Lease(Protocol):
+    """The pacer's lease (`dialer.lease.PacerLease`)."""
+
+    async def hold(self) -> bool: ...
+
+    async def release(self) -> None: ...
+
+
 class Dialer:
     def __init__(
         self,
@@ -64,6 +73,7 @@ class Dialer:
         config: DialerConfig,
         clock: Callable[[], float] = time.time,
         link_up: Callable[[], bool] = lambda: True,
+        lease: Lease | None = None,
     ) -> None:
         self._callbacks = callbacks
         self._tickets = tickets
@@ -72,6 +82,8 @@ class Dialer:
         self._config = config
         self._clock = clock
         self._link_up = link_up  # no call is planned that could not be sent
+        self._lease = lease  # None: this dialer is the only one
+        self._leading: bool | None = None  # None until the lease was first asked for
         self._preview: dict[str, str] = {}  # operator → their preview attempt in flight
         self._tracker = AttemptTracker()
         self._facts: asyncio.Queue[Fact] = asyncio.Queue()
@@ -92,6 +104,8 @@ class Dialer:
     async def stop(self) -> None:
         await cancel_all(self._tasks, "dialer")
         self._tasks = []
+        if self._lease is not None:
+            await self._lease.release()  # whoever waits paces at once
 
     def on_frame(self, frame: Frame) -> None:
         """Every AMI event, in order; cheap, never blocks (the AMI reader calls it)."""
@@ -111,6 +125,22 @@ class Dialer:
         self._wake.set()
 
     # ---------------------------------------------------------------- placing calls
+    async def lead(self) -> bool:
+        """Whether this dialer paces now: it holds the pacer's lease. Taking it over from
+        another dialer, it first accounts for the attempts that one left (`recover`): until
+        that is done, nothing new is placed."""
+        if self._lease is None:
+            return True
+        held = await self._lease.hold()
+        if held and self._leading is False:
+            log.info("dialer: the pacer's lease is ours now; the calls left are looked at first")
+            held = await self.recover()
+        elif not held and self._leading is not False:
+            log.warning("dialer: another dialer holds the pacer's lease; this one places no "
+                        "progressive calls until it is free")
+        self._leading = held
+        return held
+
     async def pace(self) -> int:
         """Place as many calls as there are free feedback operators not yet promised one."""
         now = self._clock()
@@ -190,7 +220,8 @@ class Dialer:
         while True:
             self._wake.clear()
             try:
-                await self.pace()
+                if await self.lead():
+                    await self.pace()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -21,6 +21,7 @@ from cti.telephony.ami.session import AmiSession
 from dialer.callbacks import CallbackStore
 from dialer.config import DialerConfig
 from dialer.engine import Dialer
+from dialer.lease import PacerLease
 
 log = logging.getLogger(__name__)
 LIVE_REBUILD_EVERY = 60.0
@@ -55,7 +56,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         ami = AmiClient(target, on_event, on_connected=on_connected)
         dialer = Dialer(callbacks=callbacks, tickets=tickets, ami=ami,
                         live=lambda: keeper.state, config=config,
-                        link_up=lambda: ami.health().state is LinkState.UP)
+                        link_up=lambda: ami.health().state is LinkState.UP,
+                        lease=PacerLease(sessions))
         await _dial(ami, keeper, dialer, stop)
     finally:
         await engine.dispose()

@@ -433,6 +433,17 @@ class CallbackRow(Base):
     )
 
 
+class DialerLeaseRow(Base):
+    """Which dialer process paces the calls (`dialer.lease`): one at a time, or two would each
+    count the same free operators and place two calls for each."""
+
+    __tablename__ = "dialer_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[float]
+
+
 class CallbackAttemptRow(Base):
     """One call placed to a citizen. Its id travels on the channel (ALO153_ATTEMPT) and is
     written before the Originate is sent, so an attempt is placed at most once; a partial

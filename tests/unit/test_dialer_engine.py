@@ -3,6 +3,7 @@ Originate per attempt, and what a restart does with attempts left unfinished."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -267,3 +268,56 @@ async def test_an_operator_who_owes_a_verdict_gets_no_new_call() -> None:
     callbacks = FakeCallbacks(due_now=due(1, 2), awaiting=frozenset({"op1000"}))
     ami = FakeAmi()
     assert await dialer(callbacks, ami, live(free=2)).pace() == 1  # op1001 only
+
+
+@dataclass
+class FakeLease:
+    """The pacer's lease as another dialer leaves it: held by us or not."""
+
+    ours: bool
+    released: bool = False
+
+    async def hold(self) -> bool:
+        return self.ours
+
+    async def release(self) -> None:
+        self.released = True
+
+
+def leased(callbacks: FakeCallbacks, ami: FakeAmi, lease: FakeLease) -> Dialer:
+    config = DialerConfig(mode=DialerMode.PROGRESSIVE, hours=ALWAYS)
+    return Dialer(callbacks=callbacks, tickets=None, ami=ami,  # type: ignore[arg-type]
+                  live=lambda: live(free=2), config=config, clock=lambda: 1_795_700_000.0,
+                  lease=lease)
+
+
+async def test_a_dialer_without_the_pacers_lease_places_no_call() -> None:
+    callbacks, ami, lease = FakeCallbacks(due_now=due(1, 2)), FakeAmi(), FakeLease(ours=False)
+    engine = leased(callbacks, ami, lease)
+    engine.start()
+    try:
+        await engine.on_connected()
+        await asyncio.sleep(0.2)  # the pacing loop has looked at least once
+        assert callbacks.planned == [] and ami.sent == []
+        lease.ours = True  # the other dialer stopped
+        engine._wake.set()
+        for _ in range(50):
+            if len(ami.sent) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert [h["ChannelId"] for h in ami.sent] == ["cb1-1-00000000", "cb2-1-00000000"]
+    finally:
+        await engine.stop()
+    assert lease.released  # a clean stop lets the next dialer pace at once
+
+
+async def test_taking_the_lease_over_first_accounts_for_the_calls_the_last_pacer_left() -> None:
+    left = Attempt(ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.RINGING, None,
+                   0.0, None, None, None, None, None, None)
+    callbacks, lease = FakeCallbacks(left_unfinished=[left]), FakeLease(ours=False)
+    engine = leased(callbacks, FakeAmi(channels=[]), lease)
+    assert not await engine.lead()
+    lease.ours = True
+    assert await engine.lead()
+    assert callbacks.ended == [(ID, Outcome.UNKNOWN)]  # gone with the last pacer
+    assert await engine.lead() and len(callbacks.ended) == 1  # looked at once

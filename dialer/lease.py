@@ -1,0 +1,98 @@
+"""The pacer's lease: one dialer process places progressive calls at a time.
+
+Two dialers on one database (`cti serve` and a `cti dialer` started beside it by mistake, or a
+second machine) would each count the same free operators and place a call for each: twice the
+lines, and citizens answering to nobody. The never-twice guards keep each attempt single, not
+the pace. So the pacer holds a row of `dialer_lease` for `ttl` seconds and renews it well
+before then; another dialer waits and takes over once it has expired (its holder stopped or
+died), or at once when the holder lets it go on a clean stop.
+
+Every change is one conditional UPDATE (or the first INSERT), so two dialers asking at the
+same moment cannot both win, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cti.storage.models import DialerLeaseRow
+
+log = logging.getLogger(__name__)
+PACER = "pacer"
+TTL = 15.0  # seconds a holder that stopped answering keeps the lease
+
+
+def holder_name() -> str:
+    """This process, as the lease names it (for the log of whoever waits for it)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class PacerLease:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *,
+                 holder: str | None = None, ttl: float = TTL,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._sessions = sessions
+        self.holder = holder or holder_name()
+        self._ttl = ttl
+        self._clock = clock
+        self._renewed_at: float | None = None  # when this process last won the lease
+
+    async def hold(self) -> bool:
+        """Whether this process paces now: the lease taken or renewed (in the database only
+        when a third of its time has gone by). A database error answers False: better no
+        call placed for a moment than two dialers pacing."""
+        now = self._clock()
+        if self._renewed_at is not None and now - self._renewed_at < self._ttl / 3:
+            return True
+        try:
+            won = await self._take(now)
+        except SQLAlchemyError as error:
+            log.warning("dialer lease: the database did not answer (%s); pacing paused",
+                        type(error).__name__)
+            won = False
+        self._renewed_at = now if won else None
+        return won
+
+    async def release(self) -> None:
+        """A clean stop: another dialer may take over at once."""
+        if self._renewed_at is None:
+            return
+        self._renewed_at = None
+        try:
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    update(DialerLeaseRow)
+                    .where(DialerLeaseRow.name == PACER, DialerLeaseRow.holder == self.holder)
+                    .values(expires_at=0.0))
+        except SQLAlchemyError as error:  # it expires on its own
+            log.warning("dialer lease: not released (%s)", type(error).__name__)
+
+    async def _take(self, now: float) -> bool:
+        taking = (
+            update(DialerLeaseRow)
+            .where(DialerLeaseRow.name == PACER,
+                   or_(DialerLeaseRow.holder == self.holder, DialerLeaseRow.expires_at <= now))
+            .values(holder=self.holder, expires_at=now + self._ttl)
+            .returning(DialerLeaseRow.name)
+        )
+        async with self._sessions.begin() as session:
+            if (await session.execute(taking)).scalar_one_or_none() is not None:
+                return True
+            if await session.get(DialerLeaseRow, PACER) is not None:
+                return False  # another holder's, not expired
+        try:  # nobody has ever held it: the first one in wins
+            async with self._sessions.begin() as session:
+                session.add(DialerLeaseRow(name=PACER, holder=self.holder,
+                                           expires_at=now + self._ttl))
+        except IntegrityError:
+            return False
+        return True
