@@ -319,6 +319,14 @@ class CallbackStore(CallbackQueue):
             .execution_options(synchronize_session=False)
         )
         async with self._sessions.begin() as session:
+            # The ticket first, as a supervisor's close or reopen takes it before it cancels
+            # the callback (`cancel_for_ticket`): the other order deadlocks on PostgreSQL.
+            await session.execute(
+                update(TicketRow)
+                .where(TicketRow.id == select(CallbackRow.ticket_id)
+                       .where(CallbackRow.id == callback_id).scalar_subquery())
+                .values(updated_at=TicketRow.updated_at)
+                .execution_options(synchronize_session=False))
             ticket_id = (await session.execute(cancelling)).scalar_one_or_none()
             if ticket_id is None:
                 return False

@@ -3,7 +3,8 @@ the calls went, and each operator's share (Europe/Istanbul days).
 
 Read from the dialer's own record: callbacks finished that day by their outcome, attempts
 placed that day by their outcome, the contact rate (callbacks finished that day whose citizen
-was reached by an operator, of those not called off by a supervisor), the satisfaction scores
+was reached by an operator, of those not cancelled: called off by a supervisor, or their ticket
+closed or reopened before the citizen was reached), the satisfaction scores
 given on those tickets, and the finished callbacks one by one (ticket, unit, outcome, who
 spoke to the citizen, the score), so the team leader checks the day without a spreadsheet.
 No phone numbers, no names.
@@ -51,7 +52,7 @@ class DaySummary:
     day: date
     callbacks: Counter[str] = field(default_factory=Counter)  # finished, by outcome
     attempts: Counter[str] = field(default_factory=Counter)  # placed, by outcome
-    contact_rate: float | None = None  # reached / finished, those called off left out
+    contact_rate: float | None = None  # reached / finished, cancelled ones left out
     satisfaction_average: float | None = None
     satisfaction_count: int = 0
     operators: dict[str, OperatorDay] = field(default_factory=dict)
@@ -76,7 +77,7 @@ async def day_summary(sessions: async_sessionmaker[AsyncSession], day: date) -> 
                    CallbackAttemptRow.placed_at < end))).all()
     outcomes = Counter(outcome or "unknown" for outcome, _ in finished)
     scores = [score for _, score in finished if score is not None]
-    # A callback a supervisor called off was never tried to the end: no part of the rate.
+    # A callback cancelled (called off, or its ticket moved on) was never tried to the end.
     tried = len(finished) - outcomes["cancelled"]
     return DaySummary(
         day=day, callbacks=outcomes,

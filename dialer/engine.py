@@ -59,6 +59,8 @@ class Lease(Protocol):
 
     async def hold(self) -> bool: ...
 
+    def valid(self) -> bool: ...
+
     async def release(self) -> None: ...
 
 
@@ -119,8 +121,14 @@ class Dialer:
 
     async def on_connected(self) -> None:
         """The AMI link is (back) up: find out what became of the attempts in flight; nothing
-        new is placed until that is known."""
-        if await self.recover():
+        new is placed until that is known. A dialer without the pacer's lease leaves them to
+        the pacer, which follows its own calls; it looks at them if it takes the lease over
+        (`lead`)."""
+        if self._lease is not None and not await self._lease.hold():
+            self._leading = False
+            self._recovered.set()
+        elif await self.recover():
+            self._leading = None if self._lease is None else True
             self._recovered.set()
         self._wake.set()
 
@@ -131,10 +139,15 @@ class Dialer:
         that is done, nothing new is placed."""
         if self._lease is None:
             return True
+        if self._config.mode is not DialerMode.PROGRESSIVE or not self._link_up():
+            # Not renewed: a dialer that cannot dial leaves the pace to one that can.
+            self._leading = False
+            return False
         held = await self._lease.hold()
         if held and self._leading is False:
             log.info("dialer: the pacer's lease is ours now; the calls left are looked at first")
-            held = await self.recover()
+            # Recovery may take seconds: the lease is renewed (or found lost) after it.
+            held = await self.recover() and await self._lease.hold()
         elif not held and self._leading is not False:
             log.warning("dialer: another dialer holds the pacer's lease; this one places no "
                         "progressive calls until it is free")
@@ -155,6 +168,8 @@ class Dialer:
                 room = min(room, self._free_operators(busy) - self._in_flight())
             placed = 0
             for due in await self._callbacks.due(now, room) if room > 0 else []:
+                if self._lease is not None and not self._lease.valid():
+                    break  # a long round: the lease may be another dialer's by now
                 planned = await self._callbacks.plan(due.callback_id, now)
                 if planned is not None and await self._originate(planned, "feedback"):
                     placed += 1

@@ -29,6 +29,8 @@ from cti.storage.models import DialerLeaseRow
 log = logging.getLogger(__name__)
 PACER = "pacer"
 TTL = 15.0  # seconds a holder that stopped answering keeps the lease
+# A database that refused or did not answer: asyncpg's OSError and TimeoutError are not wrapped.
+_UNANSWERED = (SQLAlchemyError, OSError, TimeoutError)
 
 
 def holder_name() -> str:
@@ -39,28 +41,38 @@ def holder_name() -> str:
 class PacerLease:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *,
                  holder: str | None = None, ttl: float = TTL,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._sessions = sessions
         self.holder = holder or holder_name()
         self._ttl = ttl
-        self._clock = clock
-        self._renewed_at: float | None = None  # when this process last won the lease
+        self._clock = clock  # the expiry written for the other dialers
+        # This process's own reckoning, on a clock no NTP step can move back.
+        self._monotonic = monotonic
+        self._renewed_at: float | None = None  # (monotonic) when this process last won it
 
     async def hold(self) -> bool:
         """Whether this process paces now: the lease taken or renewed (in the database only
         when a third of its time has gone by). A database error answers False: better no
         call placed for a moment than two dialers pacing."""
-        now = self._clock()
-        if self._renewed_at is not None and now - self._renewed_at < self._ttl / 3:
+        since = self._monotonic()
+        if self._renewed_at is not None and since - self._renewed_at < self._ttl / 3:
             return True
         try:
-            won = await self._take(now)
-        except SQLAlchemyError as error:
+            won = await self._take(self._clock())
+        except _UNANSWERED as error:
             log.warning("dialer lease: the database did not answer (%s); pacing paused",
                         type(error).__name__)
             won = False
-        self._renewed_at = now if won else None
+        self._renewed_at = since if won else None
         return won
+
+    def valid(self) -> bool:
+        """Whether the lease won last is still surely ours: checked before each call placed,
+        as a long round of placing (or a stalled loop) may outlast it. A third of its time
+        is kept as a margin against the other dialer's clock."""
+        return (self._renewed_at is not None
+                and self._monotonic() - self._renewed_at < self._ttl * 2 / 3)
 
     async def release(self) -> None:
         """A clean stop: another dialer may take over at once."""
@@ -73,7 +85,7 @@ class PacerLease:
                     update(DialerLeaseRow)
                     .where(DialerLeaseRow.name == PACER, DialerLeaseRow.holder == self.holder)
                     .values(expires_at=0.0))
-        except SQLAlchemyError as error:  # it expires on its own
+        except _UNANSWERED as error:  # it expires on its own
             log.warning("dialer lease: not released (%s)", type(error).__name__)
 
     async def _take(self, now: float) -> bool:

@@ -77,7 +77,7 @@ async def _address(session: AsyncSession, row: OutboxRow, typed: str | None) -> 
         contacts = await unit_contacts(session, row.unit)
         current = contacts.address(to_manager=row.to_manager)
         # A manager's copy whose manager now shares the unit's address would be the unit's
-        # second copy: only a typed address sends it.
+        # second copy: it goes to its own (failed) address, or to one typed in.
         duplicate = row.to_manager and current == contacts.email
         if current and not duplicate:
             return current

@@ -72,7 +72,7 @@ _DAY: Schema = {
     "operationId": "callbackDaySummary",
     "summary": "A day of feedback calls in figures, for the team leader",
     "description": "Callbacks finished that day by outcome, calls placed that day by "
-    "outcome, the contact rate (callbacks cancelled by a supervisor left out), satisfaction, "
+    "outcome, the contact rate (cancelled callbacks left out), satisfaction, "
     "each operator's calls and talk time, and the finished callbacks one by one, the latest "
     "first (no phone numbers or names). The read is written to the read audit.",
     "parameters": [{"name": "day", "in": "query", "required": False,

@@ -276,9 +276,13 @@ class FakeLease:
 
     ours: bool
     released: bool = False
+    sure: bool = True
 
     async def hold(self) -> bool:
         return self.ours
+
+    def valid(self) -> bool:
+        return self.ours and self.sure
 
     async def release(self) -> None:
         self.released = True
@@ -311,11 +315,20 @@ async def test_a_dialer_without_the_pacers_lease_places_no_call() -> None:
     assert lease.released  # a clean stop lets the next dialer pace at once
 
 
+async def test_a_round_of_calls_stops_when_the_lease_is_no_longer_sure() -> None:
+    callbacks, ami = FakeCallbacks(due_now=due(1, 2)), FakeAmi()
+    engine = leased(callbacks, ami, FakeLease(ours=True, sure=False))
+    assert await engine.lead()
+    assert await engine.pace() == 0 and ami.sent == []
+
+
 async def test_taking_the_lease_over_first_accounts_for_the_calls_the_last_pacer_left() -> None:
     left = Attempt(ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.RINGING, None,
                    0.0, None, None, None, None, None, None)
     callbacks, lease = FakeCallbacks(left_unfinished=[left]), FakeLease(ours=False)
     engine = leased(callbacks, FakeAmi(channels=[]), lease)
+    await engine.on_connected()
+    assert callbacks.ended == []  # the pacer's own calls: the pacer follows them
     assert not await engine.lead()
     lease.ours = True
     assert await engine.lead()

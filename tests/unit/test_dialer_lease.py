@@ -40,7 +40,7 @@ class LeaseBehaviour:
 
     def lease(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
               name: str) -> PacerLease:
-        return PacerLease(sessions, holder=name, ttl=15.0, clock=clock)
+        return PacerLease(sessions, holder=name, ttl=15.0, clock=clock, monotonic=clock)
 
     async def test_the_first_dialer_paces_and_the_second_waits_while_it_renews(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
@@ -64,6 +64,18 @@ class LeaseBehaviour:
         assert await waiting.hold()
         clock.now += 5.1  # the old holder comes back: it is not the pacer any more
         assert not await gone.hold()
+
+    async def test_a_lease_not_renewed_for_10_s_is_no_longer_sure_to_be_ours(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+    ) -> None:
+        lease = self.lease(sessions, clock, "slow")
+        assert not lease.valid()  # never won
+        assert await lease.hold()
+        clock.now += 9.9
+        assert lease.valid()
+        clock.now += 0.2  # a long round of calls, or a stalled loop: stop placing
+        assert not lease.valid()
+        assert await lease.hold() and lease.valid()  # renewed: nobody took it meanwhile
 
     async def test_a_clean_stop_lets_the_other_dialer_take_over_at_once(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
