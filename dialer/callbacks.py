@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from cti.domain.tickets import feedback
 from cti.domain.tickets.feedback import FeedbackEnd
@@ -318,21 +319,18 @@ class CallbackStore(CallbackQueue):
             .returning(CallbackRow.ticket_id)
             .execution_options(synchronize_session=False)
         )
+        ticket_of = (select(CallbackRow.ticket_id).where(CallbackRow.id == callback_id)
+                     .scalar_subquery())
         async with self._sessions.begin() as session:
             # The ticket first, as a supervisor's close or reopen takes it before it cancels
             # the callback (`cancel_for_ticket`): the other order deadlocks on PostgreSQL.
-            await session.execute(
-                update(TicketRow)
-                .where(TicketRow.id == select(CallbackRow.ticket_id)
-                       .where(CallbackRow.id == callback_id).scalar_subquery())
-                .values(updated_at=TicketRow.updated_at)
-                .execution_options(synchronize_session=False))
+            resolved = await _still_resolved(session, ticket_of)
             ticket_id = (await session.execute(cancelling)).scalar_one_or_none()
             if ticket_id is None:
                 return False
             session.add(event_row(ticket_id, now, actor, "callback_cancelled",
                                   {"note": [None, reason]}))
-            if await _still_resolved(session, ticket_id):  # else moved on by another hand
+            if resolved:  # else moved on by another hand
                 await tickets.end_feedback(session, await _number(session, ticket_id),
                                            feedback.waived(reason), actor)
         log.info("callback %d withdrawn by %s", callback_id, actor)
@@ -393,7 +391,8 @@ def _claimable(operator: str | None, now: float) -> tuple[Any, ...]:
     return (or_(CallbackRow.assigned_to.is_(None), CallbackRow.assigned_to == operator),)
 
 
-async def _still_resolved(session: AsyncSession, ticket_id: int) -> bool:
+async def _still_resolved(session: AsyncSession,
+                          ticket_id: int | ScalarSelect[int]) -> bool:
     """Whether the ticket is still resolved or in feedback, after a no-op write that locks it:
     a supervisor's close cannot slip in between this answer and the ticket's move (on
     PostgreSQL the move would then refuse, rolling back the attempt's own record)."""

@@ -9,6 +9,7 @@ call, carrying the attempt id (ALO153_ATTEMPT), handed to the console service.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -72,15 +73,22 @@ class Feedback:
             ("ChanVariable", f"ALO153_ATTEMPT={planned.attempt_id}"))))
 
 
-@pytest.fixture
-async def feedback(tmp_path: Path) -> AsyncIterator[Feedback]:
+@contextlib.asynccontextmanager
+async def feedback_desk(tmp_path: Path, **settings: Any) -> AsyncIterator[Feedback]:
     # No PBX: the dialer in `cti serve` waits for an AMI link that never comes, so it places
     # nothing; the test plans the attempt and hands the console the PBX's frames itself.
-    async with cti_without_pbx(tmp_path, [], PASSWORD, dialer_hours=ALWAYS) as services:
+    async with cti_without_pbx(tmp_path, [], PASSWORD, dialer_hours=ALWAYS,
+                               **settings) as services:
         await services.stores.people.users.add(
             "fb2001", "Fatma Bulut", PASSWORD, frozenset({Role.FEEDBACK_OPERATOR}),
             extension="2001")
         yield Feedback(services, services.stores.callbacks, services.http_url)
+
+
+@pytest.fixture
+async def feedback(tmp_path: Path) -> AsyncIterator[Feedback]:
+    async with feedback_desk(tmp_path) as desk:
+        yield desk
 
 
 async def api(page: Page, method: str, path: str) -> Any:
@@ -209,12 +217,8 @@ async def test_a_queue_answer_sent_before_the_outcome_does_not_bring_the_call_ba
 
 @pytest.fixture
 async def preview(tmp_path: Path) -> AsyncIterator[Feedback]:
-    async with cti_without_pbx(tmp_path, [], PASSWORD, dialer_hours=ALWAYS,
-                               dialer_mode=DialerMode.PREVIEW) as services:
-        await services.stores.people.users.add(
-            "fb2001", "Fatma Bulut", PASSWORD, frozenset({Role.FEEDBACK_OPERATOR}),
-            extension="2001")
-        yield Feedback(services, services.stores.callbacks, services.http_url)
+    async with feedback_desk(tmp_path, dialer_mode=DialerMode.PREVIEW) as desk:
+        yield desk
 
 
 async def test_a_previewed_callback_not_called_goes_back_to_the_queue(
