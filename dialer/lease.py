@@ -62,7 +62,7 @@ class PacerLease:
             won = await self._take(self._clock())
         except _UNANSWERED as error:
             log.warning("dialer lease: the database did not answer (%s); pacing paused",
-                        type(error).__name__)
+                        _why(error))
             won = False
         self._renewed_at = since if won else None
         return won
@@ -86,7 +86,7 @@ class PacerLease:
                     .where(DialerLeaseRow.name == PACER, DialerLeaseRow.holder == self.holder)
                     .values(expires_at=0.0))
         except _UNANSWERED as error:  # it expires on its own
-            log.warning("dialer lease: not released (%s)", type(error).__name__)
+            log.warning("dialer lease: not released (%s)", _why(error))
 
     async def _take(self, now: float) -> bool:
         taking = (
@@ -108,3 +108,8 @@ class PacerLease:
         except IntegrityError:
             return False
         return True
+
+
+def _why(error: BaseException) -> str:
+    """The driver's own words ("database is locked"); statements' parameters are hidden."""
+    return f"{type(error).__name__}: {getattr(error, 'orig', None) or error}"

@@ -98,6 +98,9 @@ class _Rung:
 class RingTracker:
     def __init__(self) -> None:
         self._calls: dict[str, _Rung] = {}
+        # extension → the call it is talking on: an AgentComplete raised once both channels
+        # are gone carries neither party's ids, only the operator's Interface.
+        self._talking: dict[str, str] = {}
 
     def read(self, frame: Frame, now: float) -> list[ConsoleEvent]:
         handler = _HANDLERS.get(frame.event or "")
@@ -141,12 +144,16 @@ class RingTracker:
         ]
         rung.legs.clear()
         rung.answered_by = extension
+        self._talking[extension] = call
         events.append(CallAnswered(extension=extension, call_id=call,
                                    queue=text(frame, "Queue"), at=moment(frame, now)))
         return events
 
     def _completed(self, frame: Frame, now: float) -> list[ConsoleEvent]:
-        extension, call = extension_of(text(frame, "Interface")), _call(frame)
+        extension = extension_of(text(frame, "Interface"))
+        call = _call(frame) or self._talking.get(extension, "")
+        if self._talking.get(extension) == call:
+            del self._talking[extension]
         rung = self._calls.get(call)
         if rung is not None and rung.answered_by == extension:
             rung.answered_by = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -9,6 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.util.concurrency import await_, in_greenlet
+
+log = logging.getLogger(__name__)
 
 # A plain scheme gets the async driver the project ships; an explicit one must be that driver.
 _ASYNC_DRIVERS = {
@@ -48,6 +52,7 @@ def create_engine(url: str) -> AsyncEngine:
         engine = _create_async_engine(parsed, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_connected)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine.pool, "invalidate", _sqlite_give_locks_back)
         return engine
     # pre_ping: a PostgreSQL restart must cost one retry, not a failed save.
     return _create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
@@ -74,6 +79,21 @@ def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_give_locks_back(dbapi_connection: Any, _record: Any, _error: Any) -> None:
+    # A task cancelled between a SELECT and its fetch (a service stopping, a request given up)
+    # has its connection invalidated and closed. sqlite3 keeps a connection closed with a
+    # statement still pending open as a "zombie", its transaction and write lock with it, until
+    # that statement is collected: every other writer then waits out the busy timeout and fails
+    # ("database is locked"). A ROLLBACK first aborts the pending statements and lets go.
+    if not in_greenlet():
+        return  # the collector's cleanup: nothing can be awaited, the connection is gone
+    try:
+        await_(dbapi_connection.driver_connection.rollback())
+    except Exception as error:  # a connection already broken has no lock left to give
+        log.debug("rollback before closing an invalidated connection failed: %s",
+                  type(error).__name__)
 
 
 def dialect_insert(session: AsyncSession) -> Any:

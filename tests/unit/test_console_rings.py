@@ -239,6 +239,34 @@ async def test_an_agent_complete_without_the_callers_fields_still_names_the_call
     await service.close()
 
 
+async def test_an_agent_complete_without_any_channel_ids_is_for_the_call_the_phone_answered(
+) -> None:
+    """Once both channels are gone from Asterisk's cache, AgentComplete names neither party
+    (seen on a loaded machine): the wrap-up is for the call this phone was talking on."""
+    rig = console()
+    service, wrapup = rig.service, rig.wrapup
+    service.on_frame(agent("AgentConnect", "1001"))
+    service.on_frame(agent("AgentConnect", "1002", call="other-call"))
+    service.on_frame(frame("AgentComplete", Interface="PJSIP/1001", Queue="alo153",
+                           MemberName="op1001", Reason="caller"))
+    await asyncio.sleep(0.01)
+    assert [p.call_id for p in wrapup.pending("1001")] == [CALL]
+    assert wrapup.pending("1002") == []
+    # The next call's AgentComplete, also bare, is not mistaken for this one.
+    service.on_frame(agent("AgentConnect", "1001", call="next-call"))
+    service.on_frame(frame("AgentComplete", Interface="PJSIP/1001", Queue="alo153",
+                           MemberName="op1001", Reason="agent"))
+    await asyncio.sleep(0.01)
+    assert [p.call_id for p in wrapup.pending("1001")] == [CALL, "next-call"]
+    await service.close()
+
+
+def test_a_bare_agent_complete_for_a_phone_that_answered_nothing_names_no_call() -> None:
+    tracker = RingTracker()
+    [ended] = tracker.read(frame("AgentComplete", Interface="PJSIP/1001", Queue="alo153"), 0)
+    assert isinstance(ended, CallEnded) and ended.call_id == ""
+
+
 async def test_a_code_given_during_the_call_skips_wrap_up() -> None:
     rig = console()
     service, ami, wrapup = rig.service, rig.ami, rig.wrapup
