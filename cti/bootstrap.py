@@ -36,7 +36,7 @@ from cti.live.redis_bus import RedisLiveBus
 from cti.notify.delivery_log import OutboxQueries
 from cti.notify.dispatcher import OutboxDispatcher
 from cti.notify.senders import configured_senders
-from cti.reconcile.reconciler import Reconciler
+from cti.reconcile.reconciler import QUEUE_LOG, Reconciler
 from cti.service.call_ingest import CallIngest
 from cti.service.escalation import EscalationSweep
 from cti.service.health import ServiceHealth
@@ -245,7 +245,8 @@ def _build(settings: Settings, stores: Stores, callers: CallerDirectory,
         dialer = Dialer(callbacks=stores.callbacks, tickets=stores.tickets, ami=ami,
                         live=lambda: keeper.state, config=DialerConfig.from_settings(settings),
                         link_up=lambda: ami.health().state is LinkState.UP,
-                        lease=stores.dialer_lease)
+                        lease=stores.dialer_lease,
+                        queue_log=settings.asterisk_log_dir / QUEUE_LOG)
     return Services(settings, writer, ingest, reconciler, live, keeper, agi, ami, redis,
                     console, desk, stores, escalation, dialer=dialer)
 

@@ -10,9 +10,10 @@ Never twice. An attempt is written (`CallbackStore.plan`) before its Originate i
 is the Originate's ChannelId (so every leg's Linkedid), and it is sent once: an Originate whose
 answer is lost with the AMI link is not sent again. After a restart or a reconnect the attempts
 still unfinished are looked for among Asterisk's channels (AMI Status): a live one is followed
-again, a gone one ends as `unknown` and its callback waits for the next attempt after the usual
-spacing. The
-database also refuses a second unfinished attempt to the same phone.
+again; a gone one ends on what Asterisk's queue_log says of it (`dialer.queue_trail`: taken
+by an operator, or answered and left waiting), else as `unknown`, its callback waiting for the
+next attempt after the usual spacing. The database also refuses a second unfinished attempt to
+the same phone.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 from cti.domain.numbers import mask_number
@@ -33,6 +36,7 @@ from cti.telephony.ami.session import AmiError
 from dialer.callbacks import Attempt, CallbackStore, PlannedAttempt
 from dialer.config import DialerConfig, DialerMode
 from dialer.outcomes import Outcome, classify
+from dialer.queue_trail import QueueTrail, read_trails
 from dialer.states import AttemptState
 from dialer.tracking import FEEDBACK_QUEUE, AttemptTracker, Fact, Facts, Step
 
@@ -76,6 +80,7 @@ class Dialer:
         clock: Callable[[], float] = time.time,
         link_up: Callable[[], bool] = lambda: True,
         lease: Lease | None = None,
+        queue_log: Path | None = None,
     ) -> None:
         self._callbacks = callbacks
         self._tickets = tickets
@@ -85,6 +90,7 @@ class Dialer:
         self._clock = clock
         self._link_up = link_up  # no call is planned that could not be sent
         self._lease = lease  # None: this dialer is the only one
+        self._queue_log = queue_log  # Asterisk's: what became of calls lost sight of
         self._leading: bool | None = None  # None until the lease was first asked for
         self._preview: dict[str, str] = {}  # operator → their preview attempt in flight
         self._tracker = AttemptTracker()
@@ -311,15 +317,37 @@ class Dialer:
                             "tries again", error)
                 return False
             alive = {frame.get("Linkedid") for frame in channels}
+            gone = [a.attempt_id for a in unfinished if a.attempt_id not in alive]
             for attempt in unfinished:
                 if attempt.attempt_id in alive:
                     log.info("dialer: following attempt %s again", attempt.attempt_id)
-                    continue
-                log.warning("dialer: attempt %s has no channel left; ending it",
-                            attempt.attempt_id)
-                facts = self._tracker.known.pop(attempt.attempt_id, Facts())
-                await self._end(attempt.attempt_id, _outcome(facts, lost=True), "lost")
+            trails = await self._trails(gone)
+            for attempt_id in gone:
+                log.warning("dialer: attempt %s has no channel left; ending it", attempt_id)
+                facts = self._tracker.known.pop(attempt_id, Facts())
+                await self._end_lost(attempt_id, facts, trails.get(attempt_id))
         return True
+
+    async def _trails(self, attempt_ids: list[str]) -> dict[str, QueueTrail]:
+        if self._queue_log is None or not attempt_ids:
+            return {}
+        return await asyncio.to_thread(read_trails, self._queue_log, attempt_ids)
+
+    async def _end_lost(self, attempt_id: str, facts: Facts, trail: QueueTrail | None) -> None:
+        """End an attempt that ended unseen, on what the database and queue_log know of it."""
+        if trail is None:
+            await self._end(attempt_id, _outcome(facts, lost=True), "lost")
+            return
+        if trail.operator is not None and not facts.connected:
+            # As a connect seen live: the ticket moves to feedback, the verdict is theirs.
+            await self._callbacks.advance(
+                attempt_id, state=AttemptState.CONNECTED, operator=trail.operator,
+                at=self._clock(), tickets=self._tickets)
+            facts = replace(facts, connected=True, operator=trail.operator)
+        facts = replace(facts, answered=True)  # the citizen was in the queue
+        log.info("dialer: attempt %s found in queue_log (%s)", attempt_id,
+                 "taken by an operator" if facts.connected else "no operator took it")
+        await self._end(attempt_id, _outcome(facts, lost=True), "lost; queue_log")
 
 
 def _facts_of(attempt: Attempt) -> Facts:

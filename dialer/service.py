@@ -12,6 +12,7 @@ import signal
 from cti.config import Settings
 from cti.live.bus import InProcessBus
 from cti.live.keeper import LiveStateKeeper
+from cti.reconcile.reconciler import QUEUE_LOG
 from cti.storage.db import create_engine, session_factory
 from cti.storage.migrate import upgrade_engine
 from cti.storage.tickets import TicketStore
@@ -57,7 +58,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         dialer = Dialer(callbacks=callbacks, tickets=tickets, ami=ami,
                         live=lambda: keeper.state, config=config,
                         link_up=lambda: ami.health().state is LinkState.UP,
-                        lease=PacerLease(sessions))
+                        lease=PacerLease(sessions),
+                        queue_log=settings.asterisk_log_dir / QUEUE_LOG)
         await _dial(ami, keeper, dialer, stop)
     finally:
         await engine.dispose()

@@ -276,6 +276,41 @@ async def test_a_restart_in_the_middle_of_a_call_places_it_once(
         await citizen.stop()
 
 
+async def test_a_call_that_ends_while_no_dialer_runs_is_judged_from_queue_log(
+    dialer_settings: Settings, feedback_operator: SippProcess,
+) -> None:
+    """The pacer dies in the middle of a call (its lease is not let go, as after a crash):
+    the next dialer waits for the lease to expire, by which time the citizen has answered,
+    spoken to the operator and hung up. Asterisk's queue_log says so, and the attempt ends
+    answered by that operator, the ticket in feedback: the citizen is not called again."""
+    number = citizen_number()
+    citizen = await SippProcess.start(callback_command(
+        CallbackPhone(behaviour="answer", ring_seconds=3, talk_seconds=2)))
+    try:
+        async with running_services(dialer_settings) as first:
+            await first.ami.wait_up(10)
+            ticket_number = await resolved(first, number)
+            assert await citizen.wait_for(lambda p: len(p.received_calls()) == 1, timeout=20)
+
+            async def never() -> None:  # a crash lets nothing go
+                return None
+
+            first.stores.dialer_lease.release = never  # type: ignore[method-assign]
+        async with running_services(dialer_settings) as second:
+            await second.ami.wait_up(10)
+            await until(calls_over(second), 40, "the attempt's end, once the lease expired")
+            [attempt] = await attempts(second)
+            assert (attempt.outcome, attempt.operator) == ("answered", "op1010")
+            assert attempt.cause == "lost; queue_log"
+            assert (await callback(second)).status == "connected"  # the verdict is the operator's
+            ticket = await second.stores.tickets.get(ticket_number)
+            assert ticket is not None and ticket.status is TicketStatus.FEEDBACK
+            await asyncio.sleep(2)  # room for a wrong second call to show up
+            assert len(citizen.received_calls()) == 1
+    finally:
+        await citizen.stop()
+
+
 async def test_preview_the_operator_takes_reads_and_starts_the_call_on_their_phone(
     dialer_settings: Settings,
 ) -> None:

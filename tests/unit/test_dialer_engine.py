@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -129,6 +130,7 @@ class FakeCallbacks:
     due_now: list[Due] = field(default_factory=list)
     planned: list[int] = field(default_factory=list)
     ended: list[tuple[str, Outcome]] = field(default_factory=list)
+    advanced: list[tuple[str, object, object]] = field(default_factory=list)
     left_unfinished: list[Attempt] = field(default_factory=list)
 
     awaiting: frozenset[str] = frozenset()
@@ -148,6 +150,7 @@ class FakeCallbacks:
                               "05321112233", operator, now)
 
     async def advance(self, attempt_id: str, **kw: object) -> str | None:
+        self.advanced.append((attempt_id, kw.get("state"), kw.get("operator")))
         return None
 
     async def end(self, attempt_id: str, *, outcome: Outcome, cause: str | None,
@@ -245,6 +248,37 @@ async def test_after_a_restart_a_live_attempt_is_followed_and_a_gone_one_ended(
         assert fact is not None and fact.step is Step.ENDED
     else:
         assert callbacks.ended == [(ID, Outcome.UNKNOWN)]
+
+
+@pytest.mark.parametrize(("lines", "outcome", "operator"), [
+    ([f"1795700000|{ID}|alo153-feedback|NONE|ENTERQUEUE||05321112233|1",
+      f"1795700001|{ID}|alo153-feedback|op1010|CONNECT|0|alo153-1795700001.3|0",
+      f"1795700009|{ID}|alo153-feedback|op1010|COMPLETECALLER|0|8|1"],
+     Outcome.ANSWERED, "op1010"),
+    ([f"1795700000|{ID}|alo153-feedback|NONE|ENTERQUEUE||05321112233|1",
+      f"1795700030|{ID}|alo153-feedback|NONE|ABANDON|1|1|30"], Outcome.ABANDONED, None),
+    (["1795700000|cb8-1-00000000|alo153-feedback|op1010|CONNECT|0|x|0"],
+     Outcome.UNKNOWN, None),
+])
+async def test_a_call_that_ended_while_the_dialer_was_away_is_judged_from_queue_log(
+    tmp_path: Path, lines: list[str], outcome: Outcome, operator: str | None,
+) -> None:
+    """A dialer down (or waiting for the pacer's lease) while its call was answered and
+    talked: the citizen spoke to an operator, who gives the verdict; not an unknown end
+    that would call them again."""
+    left = Attempt(ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.RINGING, None,
+                   0.0, None, None, None, None, None, None)
+    callbacks = FakeCallbacks(left_unfinished=[left])
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text("\n".join(lines) + "\n")
+    config = DialerConfig(mode=DialerMode.PROGRESSIVE, hours=ALWAYS)
+    engine = Dialer(callbacks=callbacks, tickets=None, ami=FakeAmi(channels=[]),  # type: ignore[arg-type]
+                    live=lambda: live(free=1), config=config, clock=lambda: 1_795_700_040.0,
+                    queue_log=queue_log)
+    await engine.recover()
+    assert callbacks.ended == [(ID, outcome)]
+    connects = [(ID, AttemptState.CONNECTED, operator)] if operator else []
+    assert callbacks.advanced == connects  # the ticket moves to feedback as on a live connect
 
 
 async def test_nothing_is_planned_while_the_pbx_link_is_down() -> None:

@@ -298,19 +298,24 @@ def test_the_data_that_must_survive_a_restart_lives_in_named_volumes() -> None:
         assert targets <= mounted, name
 
 
-def test_the_cti_reads_the_asterisk_logs_through_a_read_only_mount() -> None:
+@pytest.mark.parametrize("name", ["cti", "dialer"])
+def test_the_cti_and_the_dialer_read_the_asterisk_logs_through_a_read_only_mount(
+    name: str,
+) -> None:
+    """The CTI reconciles against them; the dialer reads queue_log for the calls that ended
+    while no dialer ran."""
     asterisk_logs = {
         source
         for source, target, _ in volume_mounts(services()["asterisk"])
         if target == "/var/log/asterisk"
     }
-    cti_logs = [
+    logs = [
         (source, read_only)
-        for source, target, read_only in volume_mounts(services()["cti"])
+        for source, target, read_only in volume_mounts(services()[name])
         if target == "/var/log/asterisk"
     ]
-    assert len(asterisk_logs) == 1 and len(cti_logs) == 1
-    assert cti_logs[0] == (asterisk_logs.pop(), True)
+    assert len(asterisk_logs) == 1 and len(logs) == 1
+    assert logs[0] == (asterisk_logs.pop(), True)
 
 
 def test_every_config_used_is_declared_and_its_default_file_exists() -> None:
