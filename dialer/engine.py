@@ -23,7 +23,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -317,37 +316,49 @@ class Dialer:
                             "tries again", error)
                 return False
             alive = {frame.get("Linkedid") for frame in channels}
-            gone = [a.attempt_id for a in unfinished if a.attempt_id not in alive]
+            # What Asterisk logged meanwhile, for the live ones too: a call an operator took
+            # while no dialer looked must be known as connected before its hangup is judged.
+            trails = await self._trails([a.attempt_id for a in unfinished])
             for attempt in unfinished:
-                if attempt.attempt_id in alive:
-                    log.info("dialer: following attempt %s again", attempt.attempt_id)
-            trails = await self._trails(gone)
-            for attempt_id in gone:
+                attempt_id = attempt.attempt_id
+                trail = trails.get(attempt_id)
+                if attempt_id in alive:
+                    log.info("dialer: following attempt %s again", attempt_id)
+                    await self._catch_up(attempt_id, self._tracker.known[attempt_id], trail)
+                    continue
                 log.warning("dialer: attempt %s has no channel left; ending it", attempt_id)
                 facts = self._tracker.known.pop(attempt_id, Facts())
-                await self._end_lost(attempt_id, facts, trails.get(attempt_id))
+                await self._catch_up(attempt_id, facts, trail)
+                await self._end(attempt_id, _outcome(facts, lost=True),
+                                "lost" if trail is None else "lost; queue_log")
         return True
 
     async def _trails(self, attempt_ids: list[str]) -> dict[str, QueueTrail]:
         if self._queue_log is None or not attempt_ids:
             return {}
-        return await asyncio.to_thread(read_trails, self._queue_log, attempt_ids)
+        try:
+            return await asyncio.to_thread(read_trails, self._queue_log, attempt_ids)
+        except Exception:  # Asterisk's file must never stop the recovery
+            log.exception("dialer: queue_log could not be read; lost calls end as unknown")
+            return {}
 
-    async def _end_lost(self, attempt_id: str, facts: Facts, trail: QueueTrail | None) -> None:
-        """End an attempt that ended unseen, on what the database and queue_log know of it."""
+    async def _catch_up(self, attempt_id: str, facts: Facts, trail: QueueTrail | None) -> None:
+        """Bring an attempt's `facts` (and its row) up to what queue_log says happened while
+        no dialer looked: the citizen answered, an operator took the call (the ticket moves to
+        feedback, as on a connect seen live)."""
         if trail is None:
-            await self._end(attempt_id, _outcome(facts, lost=True), "lost")
             return
+        if not facts.answered:
+            await self._callbacks.advance(attempt_id, state=AttemptState.QUEUED,
+                                          at=trail.answered_at, tickets=self._tickets)
+            facts.answered = True
         if trail.operator is not None and not facts.connected:
-            # As a connect seen live: the ticket moves to feedback, the verdict is theirs.
             await self._callbacks.advance(
                 attempt_id, state=AttemptState.CONNECTED, operator=trail.operator,
-                at=self._clock(), tickets=self._tickets)
-            facts = replace(facts, connected=True, operator=trail.operator)
-        facts = replace(facts, answered=True)  # the citizen was in the queue
+                at=trail.connected_at or trail.answered_at, tickets=self._tickets)
+            facts.connected, facts.operator = True, trail.operator
         log.info("dialer: attempt %s found in queue_log (%s)", attempt_id,
                  "taken by an operator" if facts.connected else "no operator took it")
-        await self._end(attempt_id, _outcome(facts, lost=True), "lost; queue_log")
 
 
 def _facts_of(attempt: Attempt) -> Facts:

@@ -3,9 +3,11 @@
 A dialer that was down (a crash, a restart that waited for the pacer's lease) misses the
 events of the calls it had placed; when it looks again, a call that ended meanwhile has no
 channel left to follow. Asterisk wrote its queue part all the same, under the attempt's id
-(the attempt's channel is the queue's caller): ENTERQUEUE when the citizen answered and waited
-for an operator, CONNECT with the member who took the call. Without that, a citizen who spoke
-to an operator would be an unknown outcome, and be called again.
+(the attempt's channel is the queue's caller): any line in the feedback queue means the
+citizen answered (ENTERQUEUE, or the dialplan's ALO153_FALLBACK when no operator was there),
+and CONNECT names the member who took the call (queues.conf `log_membername_as_agent`: the
+member name, as AgentConnect's MemberName). Without that, a citizen who spoke to an operator
+would be an unknown outcome, and be called again.
 
 The file is Asterisk's, read as untrusted text: a line that does not parse is skipped.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cti.reconcile.asterisk_logs import parse_queue_log
@@ -29,11 +31,12 @@ MAX_OPERATOR = 64  # the attempt's operator column
 
 @dataclass(frozen=True)
 class QueueTrail:
-    """An attempt's part in the feedback queue: the citizen waited there (`entered`), and who
-    took the call (`operator`, None if nobody did)."""
+    """An attempt's part in the feedback queue: when the citizen (who answered) reached it,
+    and who took the call when (`operator` None if nobody did)."""
 
-    entered: bool = False
+    answered_at: float
     operator: str | None = None
+    connected_at: float | None = None
 
 
 def read_trails(path: Path, attempt_ids: Collection[str],
@@ -53,16 +56,15 @@ def read_trails(path: Path, attempt_ids: Collection[str],
                     type(error).__name__)
         return {}
     if size > tail_bytes:
-        data = data[data.find(b"\n") + 1:]  # the first line is cut
+        data = data.partition(b"\n")[2]  # the first line is cut
     trails: dict[str, QueueTrail] = {}
     lines = data.decode("utf-8", errors="replace").splitlines()
     for entry in parse_queue_log(lines):
         if entry.callid not in wanted or entry.queue != FEEDBACK_QUEUE:
             continue
-        if entry.event == "ENTERQUEUE":
-            trails[entry.callid] = QueueTrail(
-                entered=True, operator=trails.get(entry.callid, QueueTrail()).operator)
-        elif entry.event == "CONNECT" and entry.agent not in ("", "NONE"):
-            trails[entry.callid] = QueueTrail(entered=True,
-                                              operator=entry.agent[:MAX_OPERATOR])
+        trail = trails.get(entry.callid) or QueueTrail(answered_at=float(entry.epoch))
+        if entry.event == "CONNECT" and entry.agent not in ("", "NONE"):
+            trail = replace(trail, operator=entry.agent[:MAX_OPERATOR],
+                            connected_at=float(entry.epoch))
+        trails[entry.callid] = trail
     return trails

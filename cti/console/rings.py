@@ -18,6 +18,7 @@ from cti.telephony.ami.frames import Frame
 # What the FastAGI lookup set on the caller's channel (agi_scripts/incoming.py), echoed on the
 # operator's AgentCalled through manager.conf channelvars.
 HINT_PREFIX = "ALO153_"
+MAX_TALKING = 4  # calls an extension may be on at once (hold, a second line), remembered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,9 +99,10 @@ class _Rung:
 class RingTracker:
     def __init__(self) -> None:
         self._calls: dict[str, _Rung] = {}
-        # extension → the call it is talking on: an AgentComplete raised once both channels
-        # are gone carries neither party's ids, only the operator's Interface.
-        self._talking: dict[str, str] = {}
+        # extension → the calls it answered and whose AgentComplete has not come, oldest
+        # first, with their queue: an AgentComplete raised once both channels are gone
+        # carries neither party's ids, only the operator's Interface and the queue.
+        self._talking: dict[str, list[tuple[str, str]]] = {}
 
     def read(self, frame: Frame, now: float) -> list[ConsoleEvent]:
         handler = _HANDLERS.get(frame.event or "")
@@ -144,22 +146,33 @@ class RingTracker:
         ]
         rung.legs.clear()
         rung.answered_by = extension
-        self._talking[extension] = call
+        talking = self._talking.setdefault(extension, [])
+        talking.append((call, text(frame, "Queue")))
+        del talking[:-MAX_TALKING]
         events.append(CallAnswered(extension=extension, call_id=call,
                                    queue=text(frame, "Queue"), at=moment(frame, now)))
         return events
 
     def _completed(self, frame: Frame, now: float) -> list[ConsoleEvent]:
         extension = extension_of(text(frame, "Interface"))
-        call = _call(frame) or self._talking.get(extension, "")
-        if self._talking.get(extension) == call:
-            del self._talking[extension]
+        call = _call(frame) or self._oldest_talk(extension, text(frame, "Queue"))
+        talking = self._talking.get(extension, [])
+        talking[:] = [(c, q) for c, q in talking if c != call]
         rung = self._calls.get(call)
         if rung is not None and rung.answered_by == extension:
             rung.answered_by = None
             self._forget_if_done(call, rung)
         return [CallEnded(extension=extension, call_id=call, queue=text(frame, "Queue"),
                           at=moment(frame, now))]
+
+    def _oldest_talk(self, extension: str, queue: str) -> str:
+        """A bare AgentComplete comes late, if anything: it ends the oldest call answered
+        in its queue."""
+        return next((c for c, q in self._talking.get(extension, []) if q == queue), "")
+
+    def resynced(self) -> None:
+        """The link was down: completes may have been lost, so none is guessed from before."""
+        self._talking.clear()
 
     def _abandoned(self, frame: Frame, now: float) -> list[ConsoleEvent]:
         return self._close_all(_call(frame), "caller_left")

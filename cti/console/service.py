@@ -82,6 +82,7 @@ class ConsoleService:
     def on_resynced(self) -> None:
         """After a (re)connect the live state was rebuilt: every console gets the truth, and
         wrap-up pauses nobody here is timing are ended."""
+        self._rings.resynced()
         for extension in self._hub.connected():
             self.publish_agent(extension)
         self._drop_stale_pops()

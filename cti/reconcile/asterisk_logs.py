@@ -29,7 +29,7 @@ class QueueLogEntry:
 
     def number(self, index: int) -> int | None:
         value = self.field(index)
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isascii() and value.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ class Cdr:
 def parse_queue_log(lines: Iterable[str]) -> Iterator[QueueLogEntry]:
     for line in lines:
         fields = line.rstrip("\n").split("|")
-        if len(fields) >= 5 and fields[0].isdigit() and fields[1] not in ("", "NONE"):
+        # isdigit alone lets "²" through to int(): ASCII digits only.
+        if (len(fields) >= 5 and fields[0].isascii() and fields[0].isdigit()
+                and fields[1] not in ("", "NONE")):
             yield QueueLogEntry(int(fields[0]), fields[1], fields[2], fields[3], fields[4],
                                 tuple(fields[5:]))
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.util.concurrency import await_, in_greenlet
+from sqlalchemy.util.concurrency import in_greenlet
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _sqlite_give_locks_back(dbapi_connection: Any, _record: Any, _error: Any) ->
     if not in_greenlet():
         return  # the collector's cleanup: nothing can be awaited, the connection is gone
     try:
-        await_(dbapi_connection.driver_connection.rollback())
+        dbapi_connection.rollback()  # the adapter awaits it; a closed connection is a no-op
     except Exception as error:  # a connection already broken has no lock left to give
         log.debug("rollback before closing an invalidated connection failed: %s",
                   type(error).__name__)

@@ -65,6 +65,30 @@ async def test_a_raising_handler_does_not_cost_the_link(peer: FakeAmi) -> None:
     await client.close()
 
 
+async def test_a_connect_handler_that_fails_costs_one_link_not_the_client(
+    peer: FakeAmi,
+) -> None:
+    """The dialer's recovery runs when the link comes up; a bug there (a database error, an
+    odd log line) drops that link and the next one tries again: it never ends the client."""
+    calls: list[int] = []
+
+    async def on_connected(session: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a bug in the recovery")
+
+    async def on_event(frame: Frame) -> None:
+        return None
+
+    client = AmiClient(AmiTarget(host="127.0.0.1", port=await peer.start(), username="cti",
+                                 secret="secret"), on_event, on_connected=on_connected,
+                       timing=FAST)
+    client.start()
+    await client.wait_up(3)
+    assert calls == [1, 1] and peer.logins == 2
+    await client.close()
+
+
 async def test_a_slow_handler_holds_the_reader_back_and_loses_nothing(peer: FakeAmi) -> None:
     events: list[Frame] = []
     client = await client_for(peer, await peer.start(), events, handler_delay=0.0005)

@@ -267,6 +267,36 @@ def test_a_bare_agent_complete_for_a_phone_that_answered_nothing_names_no_call()
     assert isinstance(ended, CallEnded) and ended.call_id == ""
 
 
+def bare_complete(extension: str, queue: str = "alo153") -> Frame:
+    return frame("AgentComplete", Interface=f"PJSIP/{extension}", Queue=queue,
+                 MemberName=f"op{extension}", Reason="caller")
+
+
+def ended_call(events: list[object]) -> str:
+    [ended] = [e for e in events if isinstance(e, CallEnded)]
+    return ended.call_id
+
+
+def test_a_late_bare_agent_complete_ends_the_oldest_call_of_its_queue() -> None:
+    """Connected to the next citizen before the last call's complete came (no wrap-up time in
+    the feedback queue): the late, bare complete is the first call's, not the one going on."""
+    tracker = RingTracker()
+    tracker.read(agent("AgentConnect", "1001", call="first"), 0)
+    tracker.read(agent("AgentConnect", "1001", call="second"), 0)
+    assert ended_call(tracker.read(bare_complete("1001"), 0)) == "first"
+    assert ended_call(tracker.read(agent("AgentComplete", "1001", call="second"), 0)) == "second"
+    assert ended_call(tracker.read(bare_complete("1001"), 0)) == ""  # nothing left to end
+    tracker.read(agent("AgentConnect", "1001", call="third"), 0)
+    assert ended_call(tracker.read(bare_complete("1001", "alo153-feedback"), 0)) == ""
+
+
+def test_after_a_resync_no_call_is_guessed_for_a_bare_agent_complete() -> None:
+    tracker = RingTracker()
+    tracker.read(agent("AgentConnect", "1001"), 0)
+    tracker.resynced()  # its complete may have been lost with the link
+    assert ended_call(tracker.read(bare_complete("1001"), 0)) == ""
+
+
 async def test_a_code_given_during_the_call_skips_wrap_up() -> None:
     rig = console()
     service, ami, wrapup = rig.service, rig.ami, rig.wrapup

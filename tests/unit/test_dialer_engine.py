@@ -130,7 +130,7 @@ class FakeCallbacks:
     due_now: list[Due] = field(default_factory=list)
     planned: list[int] = field(default_factory=list)
     ended: list[tuple[str, Outcome]] = field(default_factory=list)
-    advanced: list[tuple[str, object, object]] = field(default_factory=list)
+    advanced: list[tuple[str, object, object, object]] = field(default_factory=list)
     left_unfinished: list[Attempt] = field(default_factory=list)
 
     awaiting: frozenset[str] = frozenset()
@@ -150,7 +150,7 @@ class FakeCallbacks:
                               "05321112233", operator, now)
 
     async def advance(self, attempt_id: str, **kw: object) -> str | None:
-        self.advanced.append((attempt_id, kw.get("state"), kw.get("operator")))
+        self.advanced.append((attempt_id, kw.get("state"), kw.get("operator"), kw.get("at")))
         return None
 
     async def end(self, attempt_id: str, *, outcome: Outcome, cause: str | None,
@@ -250,35 +250,75 @@ async def test_after_a_restart_a_live_attempt_is_followed_and_a_gone_one_ended(
         assert callbacks.ended == [(ID, Outcome.UNKNOWN)]
 
 
-@pytest.mark.parametrize(("lines", "outcome", "operator"), [
-    ([f"1795700000|{ID}|alo153-feedback|NONE|ENTERQUEUE||05321112233|1",
-      f"1795700001|{ID}|alo153-feedback|op1010|CONNECT|0|alo153-1795700001.3|0",
-      f"1795700009|{ID}|alo153-feedback|op1010|COMPLETECALLER|0|8|1"],
-     Outcome.ANSWERED, "op1010"),
-    ([f"1795700000|{ID}|alo153-feedback|NONE|ENTERQUEUE||05321112233|1",
-      f"1795700030|{ID}|alo153-feedback|NONE|ABANDON|1|1|30"], Outcome.ABANDONED, None),
-    (["1795700000|cb8-1-00000000|alo153-feedback|op1010|CONNECT|0|x|0"],
-     Outcome.UNKNOWN, None),
+ENTERED = f"1795700000|{ID}|alo153-feedback|NONE|ENTERQUEUE||05321112233|1"
+CONNECTED = f"1795700001|{ID}|alo153-feedback|op1010|CONNECT|1|alo153-1795700001.3|0"
+
+
+def recovering(tmp_path: Path, lines: list[str], channels: list[Frame],
+               callbacks: FakeCallbacks) -> Dialer:
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text("".join(f"{line}\n" for line in lines))
+    config = DialerConfig(mode=DialerMode.PROGRESSIVE, hours=ALWAYS)
+    return Dialer(callbacks=callbacks, tickets=None, ami=FakeAmi(channels=channels),  # type: ignore[arg-type]
+                  live=lambda: live(free=1), config=config, clock=lambda: 1_795_700_040.0,
+                  queue_log=queue_log)
+
+
+def ringing_left() -> FakeCallbacks:
+    return FakeCallbacks(left_unfinished=[Attempt(
+        ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.RINGING, None, 0.0, None,
+        None, None, None, None, None)])
+
+
+@pytest.mark.parametrize(("lines", "outcome", "steps"), [
+    ([ENTERED, CONNECTED,
+      f"1795700009|{ID}|alo153-feedback|op1010|COMPLETECALLER|1|8|1"],
+     Outcome.ANSWERED, [(ID, AttemptState.QUEUED, None, 1795700000.0),
+                        (ID, AttemptState.CONNECTED, "op1010", 1795700001.0)]),
+    ([ENTERED, f"1795700030|{ID}|alo153-feedback|NONE|ABANDON|1|1|30"], Outcome.ABANDONED,
+     [(ID, AttemptState.QUEUED, None, 1795700000.0)]),
+    (["1795700000|cb8-1-00000000|alo153-feedback|op1010|CONNECT|0|x|0"], Outcome.UNKNOWN, []),
 ])
 async def test_a_call_that_ended_while_the_dialer_was_away_is_judged_from_queue_log(
-    tmp_path: Path, lines: list[str], outcome: Outcome, operator: str | None,
+    tmp_path: Path, lines: list[str], outcome: Outcome,
+    steps: list[tuple[str, AttemptState, str | None, float]],
 ) -> None:
     """A dialer down (or waiting for the pacer's lease) while its call was answered and
     talked: the citizen spoke to an operator, who gives the verdict; not an unknown end
-    that would call them again."""
-    left = Attempt(ID, 7, 1, "153-2026-000007", "05321112233", AttemptState.RINGING, None,
-                   0.0, None, None, None, None, None, None)
-    callbacks = FakeCallbacks(left_unfinished=[left])
-    queue_log = tmp_path / "queue_log"
-    queue_log.write_text("\n".join(lines) + "\n")
-    config = DialerConfig(mode=DialerMode.PROGRESSIVE, hours=ALWAYS)
-    engine = Dialer(callbacks=callbacks, tickets=None, ami=FakeAmi(channels=[]),  # type: ignore[arg-type]
-                    live=lambda: live(free=1), config=config, clock=lambda: 1_795_700_040.0,
-                    queue_log=queue_log)
-    await engine.recover()
+    that would call them again. The times are Asterisk's, not the recovery's."""
+    callbacks = ringing_left()
+    await recovering(tmp_path, lines, [], callbacks).recover()
     assert callbacks.ended == [(ID, outcome)]
-    connects = [(ID, AttemptState.CONNECTED, operator)] if operator else []
-    assert callbacks.advanced == connects  # the ticket moves to feedback as on a live connect
+    assert callbacks.advanced == steps  # the ticket moves to feedback as on a live connect
+
+
+async def test_a_call_still_up_that_an_operator_took_while_no_dialer_looked_is_connected(
+    tmp_path: Path,
+) -> None:
+    """The common crash: the next dialer comes within the lease's 15 s, the citizen still
+    talks. The connect it missed is taken from queue_log, so the operator's hanging up goes on
+    to the survey and the end is answered, not abandoned or unknown."""
+    callbacks = ringing_left()
+    engine = recovering(tmp_path, [ENTERED, CONNECTED], [frame(Event="Status", Linkedid=ID)],
+                        callbacks)
+    await engine.recover()
+    assert callbacks.ended == []  # followed, not ended
+    assert [step[1] for step in callbacks.advanced] == [AttemptState.QUEUED,
+                                                        AttemptState.CONNECTED]
+    steps = [engine._tracker.feed(f) for f in (
+        agent_complete("agent"), frame(Event="Hangup", Uniqueid=ID, Linkedid=ID, Cause="16"))]
+    assert [f.step for f in steps if f is not None] == [Step.LEFT, Step.ENDED]
+    last = steps[-1]
+    assert last is not None and last.facts.connected and last.facts.operator == "op1010"
+
+
+async def test_an_unreadable_queue_log_leaves_the_old_judgement(tmp_path: Path) -> None:
+    callbacks = ringing_left()
+    engine = recovering(tmp_path, [], [], callbacks)
+    (tmp_path / "queue_log").unlink()
+    (tmp_path / "queue_log").mkdir()  # not a file: reading it fails
+    await engine.recover()
+    assert callbacks.ended == [(ID, Outcome.UNKNOWN)]
 
 
 async def test_nothing_is_planned_while_the_pbx_link_is_down() -> None:

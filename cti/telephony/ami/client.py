@@ -138,6 +138,9 @@ class AmiClient:
             except (OSError, TimeoutError, AmiError) as error:
                 self._set(LinkState.DOWN, str(error) or type(error).__name__)
                 log.warning("AMI link down: %s; retrying in %.1f s", self._reason, delay)
+            except Exception as error:  # a handler's bug (on_connected) must not end the link
+                self._set(LinkState.DOWN, f"handler failed: {type(error).__name__}")
+                log.exception("AMI link dropped: its handler failed; retrying in %.1f s", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._timing.backoff_max)
 
