@@ -9,11 +9,11 @@ dialer paces at a time: the one holding the pacer's lease (`dialer.lease`).
 Never twice. An attempt is written (`CallbackStore.plan`) before its Originate is sent, its id
 is the Originate's ChannelId (so every leg's Linkedid), and it is sent once: an Originate whose
 answer is lost with the AMI link is not sent again. After a restart or a reconnect the attempts
-still unfinished are looked for among Asterisk's channels (AMI Status): a live one is followed
-again; a gone one ends on what Asterisk's queue_log says of it (`dialer.queue_trail`: taken
-by an operator, or answered and left waiting), else as `unknown`, its callback waiting for the
-next attempt after the usual spacing. The database also refuses a second unfinished attempt to
-the same phone.
+still unfinished are looked for among Asterisk's channels (AMI Status), and in Asterisk's
+queue_log for what happened while no dialer looked (`dialer.queue_trail`: answered, taken by an
+operator). A live one is followed again from there; a gone one ends on it, else as `unknown`,
+its callback waiting for the next attempt after the usual spacing. The database also refuses a
+second unfinished attempt to the same phone.
 """
 
 from __future__ import annotations
