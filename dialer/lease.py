@@ -8,7 +8,9 @@ before then; another dialer waits and takes over once it has expired (its holder
 died), or at once when the holder lets it go on a clean stop.
 
 Every change is one conditional UPDATE (or the first INSERT), so two dialers asking at the
-same moment cannot both win, on SQLite or PostgreSQL.
+same moment cannot both win, on SQLite or PostgreSQL. The expiry is written and compared on the
+database's clock, inside that statement: two machines whose clocks disagree still agree on
+when the lease runs out.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,12 +44,12 @@ def holder_name() -> str:
 class PacerLease:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *,
                  holder: str | None = None, ttl: float = TTL,
-                 clock: Callable[[], float] = time.time,
+                 clock: Callable[[], float] | None = None,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self._sessions = sessions
         self.holder = holder or holder_name()
         self._ttl = ttl
-        self._clock = clock  # the expiry written for the other dialers
+        self._clock = clock  # the expiry's clock; None: the database's own (tests set one)
         # This process's own reckoning, on a clock no NTP step can move back.
         self._monotonic = monotonic
         self._renewed_at: float | None = None  # (monotonic) when this process last won it
@@ -59,7 +62,7 @@ class PacerLease:
         if self._renewed_at is not None and since - self._renewed_at < self._ttl / 3:
             return True
         try:
-            won = await self._take(self._clock())
+            won = await self._take()
         except _UNANSWERED as error:
             log.warning("dialer lease: the database did not answer (%s); pacing paused",
                         _why(error))
@@ -88,26 +91,36 @@ class PacerLease:
         except _UNANSWERED as error:  # it expires on its own
             log.warning("dialer lease: not released (%s)", _why(error))
 
-    async def _take(self, now: float) -> bool:
-        taking = (
-            update(DialerLeaseRow)
-            .where(DialerLeaseRow.name == PACER,
-                   or_(DialerLeaseRow.holder == self.holder, DialerLeaseRow.expires_at <= now))
-            .values(holder=self.holder, expires_at=now + self._ttl)
-            .returning(DialerLeaseRow.name)
-        )
+    async def _take(self) -> bool:
         async with self._sessions.begin() as session:
+            now = self._now(session)
+            taking = (
+                update(DialerLeaseRow)
+                .where(DialerLeaseRow.name == PACER,
+                       or_(DialerLeaseRow.holder == self.holder,
+                           DialerLeaseRow.expires_at <= now))
+                .values(holder=self.holder, expires_at=now + self._ttl)
+                .returning(DialerLeaseRow.name)
+            )
             if (await session.execute(taking)).scalar_one_or_none() is not None:
                 return True
             if await session.get(DialerLeaseRow, PACER) is not None:
                 return False  # another holder's, not expired
         try:  # nobody has ever held it: the first one in wins
             async with self._sessions.begin() as session:
-                session.add(DialerLeaseRow(name=PACER, holder=self.holder,
-                                           expires_at=now + self._ttl))
+                await session.execute(insert(DialerLeaseRow).values(
+                    name=PACER, holder=self.holder, expires_at=self._now(session) + self._ttl))
         except IntegrityError:
             return False
         return True
+
+    def _now(self, session: AsyncSession) -> Any:
+        """Now, in epoch seconds, as a SQL expression: the database's clock, or the one given."""
+        if self._clock is not None:
+            return literal(self._clock())
+        if session.get_bind().dialect.name == "postgresql":
+            return func.extract("epoch", func.clock_timestamp())
+        return (func.julianday("now") - 2440587.5) * 86400.0  # SQLite: days since 4713 BC
 
 
 def _why(error: BaseException) -> str:

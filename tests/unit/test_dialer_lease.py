@@ -5,6 +5,7 @@ over when the holder's lease runs out or is let go."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cti.storage.db import create_engine, session_factory
 from cti.storage.migrate import upgrade
-from dialer.lease import PacerLease
+from cti.storage.models import DialerLeaseRow
+from dialer.lease import PACER, PacerLease
 
 
 class Clock:
@@ -96,6 +98,23 @@ class LeaseBehaviour:
         won = await asyncio.gather(*(lease.hold() for lease in leases))
         assert sorted(won) == [False, False, False, True]
 
+
+    async def test_the_expiry_is_on_the_databases_clock(
+        self, sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
+        """Two machines whose clocks disagree: the lease runs out when the database says so,
+        whatever either machine's clock reads."""
+        first = PacerLease(sessions, holder="first", ttl=2.0)
+        second = PacerLease(sessions, holder="second", ttl=2.0)
+        before = time.time()
+        assert await first.hold()
+        async with sessions() as session:
+            row = await session.get(DialerLeaseRow, PACER)
+        # Epoch seconds (not days, not a local time), about now + ttl.
+        assert row is not None and before + 1.0 < row.expires_at < time.time() + 3.0
+        assert not await second.hold()
+        await asyncio.sleep(2.2)
+        assert await second.hold()
 
 class TestLeaseOnSqlite(LeaseBehaviour):
     @pytest.fixture
