@@ -23,10 +23,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, insert, literal, or_, update
+from sqlalchemy import insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cti.storage.db import epoch_now
 from cti.storage.models import DialerLeaseRow
 
 log = logging.getLogger(__name__)
@@ -116,11 +117,7 @@ class PacerLease:
 
     def _now(self, session: AsyncSession) -> Any:
         """Now, in epoch seconds, as a SQL expression: the database's clock, or the one given."""
-        if self._clock is not None:
-            return literal(self._clock())
-        if session.get_bind().dialect.name == "postgresql":
-            return func.extract("epoch", func.clock_timestamp())
-        return (func.julianday("now") - 2440587.5) * 86400.0  # SQLite: days since 4713 BC
+        return epoch_now(session) if self._clock is None else literal(self._clock())
 
 
 def _why(error: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -94,6 +94,14 @@ def _sqlite_give_locks_back(dbapi_connection: Any, _record: Any, _error: Any) ->
     except Exception as error:  # a connection already broken has no lock left to give
         log.debug("rollback before closing an invalidated connection failed: %s",
                   type(error).__name__)
+
+
+def epoch_now(session: AsyncSession) -> Any:
+    """The database's clock, in epoch seconds, as a SQL expression: machines whose clocks
+    disagree agree on it."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", func.clock_timestamp())
+    return (func.julianday("now") - 2440587.5) * 86400.0  # SQLite: Julian days
 
 
 def dialect_insert(session: AsyncSession) -> Any:
