@@ -368,12 +368,18 @@ async def test_a_sweep_overtaken_by_an_event_waits_for_the_next_one() -> None:
     await keeper.on_connected(RecordedAmi())
     join = until(frames_of("queue-answered"), "QueueCallerJoin")[-1]
 
+    joined = asyncio.Event()
+
     async def caller_joins() -> None:
         await keeper.on_event(join)
+        joined.set()
 
     sweeping = asyncio.create_task(keeper.sweep(RecordedAmi(caller_joins), interval=0.01))
-    await asyncio.sleep(0.1)
-    sweeping.cancel()
+    # One sweep only: the join is applied again on each, and a later sweep whose list came
+    # with no event meanwhile rightly takes the list (here without the caller) as the truth;
+    # stopping after some number of sweeps made the outcome depend on the machine's speed.
+    await joined.wait()
+    sweeping.cancel()  # lands at the sweep's next sleep, after it judged this list
     with pytest.raises(asyncio.CancelledError):
         await sweeping
     # The list (without the caller) never replaced the newer state (with it).
